@@ -1,0 +1,193 @@
+/**
+ * Helpers the test suites share: deferred promises, canned futures in every state, a way to
+ * count a future's waiting callbacks, and a small in-process executor for testing the base.
+ */
+import {
+  AbstractExecutor,
+  CancelledError,
+  Future,
+  ShutdownError,
+  type Task,
+  type TaskOptions,
+} from '@concurrent/future'
+
+export interface Deferred<T> {
+  readonly promise: Promise<T>
+  resolve(value: T | PromiseLike<T>): void
+  reject(reason?: unknown): void
+}
+
+/** `Promise.withResolvers`, which Node 20 lacks. */
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T | PromiseLike<T>) => void
+  let reject!: (reason?: unknown) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+export function pendingFuture<T = number>(): Future<T> {
+  return new Future<T>()
+}
+
+export function runningFuture<T = number>(): Future<T> {
+  const future = new Future<T>()
+  future.setRunningOrNotifyCancel()
+  return future
+}
+
+export function cancelledFuture<T = number>(): Future<T> {
+  const future = new Future<T>()
+  future.cancel()
+  return future
+}
+
+export function finishedFuture<T>(value: T): Future<T> {
+  const future = new Future<T>()
+  future.setRunningOrNotifyCancel()
+  future.setResult(value)
+  return future
+}
+
+export function failedFuture<T = number>(error: unknown = new Error('canned failure')): Future<T> {
+  const future = new Future<T>()
+  future.setRunningOrNotifyCancel()
+  future.setException(error)
+  return future
+}
+
+/** One future in each state, as CPython's test_future module builds them. */
+export function futuresInEveryState(): {
+  pending: Future<number>
+  running: Future<number>
+  cancelled: Future<number>
+  finished: Future<number>
+  failed: Future<number>
+} {
+  return {
+    pending: pendingFuture(),
+    running: runningFuture(),
+    cancelled: cancelledFuture(),
+    finished: finishedFuture(42),
+    failed: failedFuture(new OSError()),
+  }
+}
+
+/** Stands in for Python's `OSError` in the canned failed future. */
+export class OSError extends Error {
+  override readonly name = 'OSError'
+}
+
+/** How many done callbacks a future holds: proves that waiters remove themselves. */
+export function callbackCount(future: Future<unknown>): number {
+  return (future as unknown as Record<symbol, number>)[
+    Symbol.for('concurrent.future.callbackCount')
+  ] as number
+}
+
+/**
+ * An executor that runs plain functions in-process, `maxWorkers` at a time, with an inspectable
+ * queue: enough to test everything `AbstractExecutor` builds over `schedule`.
+ */
+export class TestExecutor extends AbstractExecutor {
+  readonly maxWorkers: number
+  /** Every unit of work scheduled, in order: its args (or list of args for a chunk). */
+  readonly scheduled: Array<{ args: readonly unknown[]; chunk: boolean; options: TaskOptions }> = []
+  #queue: Array<{ future: Future<unknown>; start: () => void }> = []
+  #running = 0
+  #shutdown = false
+  #idle = deferred()
+
+  constructor(maxWorkers = 2) {
+    super()
+    this.maxWorkers = maxWorkers
+    this.#idle.resolve()
+  }
+
+  get running(): number {
+    return this.#running
+  }
+
+  get queued(): number {
+    return this.#queue.length
+  }
+
+  protected override defaultChunksize(length: number): number {
+    return Math.ceil(length / (this.maxWorkers * 4))
+  }
+
+  protected schedule<A extends readonly unknown[], R>(
+    task: Task<A, R>,
+    args: A,
+    options: TaskOptions,
+  ): Future<Awaited<R>> {
+    this.scheduled.push({ args, chunk: false, options })
+    const fn = task as (...args: A) => R
+    return this.#enqueue(async (): Promise<Awaited<R>> => await fn(...args))
+  }
+
+  protected scheduleChunk<A extends readonly unknown[], R>(
+    task: Task<A, R>,
+    items: readonly A[],
+    options: TaskOptions,
+  ): Future<Array<Awaited<R>>> {
+    this.scheduled.push({ args: items, chunk: true, options })
+    return this.#enqueue(async () => {
+      const results: Array<Awaited<R>> = []
+      for (const args of items) results.push(await (task as (...args: A) => R)(...args))
+      return results
+    })
+  }
+
+  async shutdown({ wait = true, cancelFutures = false } = {}): Promise<void> {
+    this.#shutdown = true
+    if (cancelFutures) for (const { future } of this.#queue.splice(0)) future.cancel()
+    if (this.#running === 0) this.#idle.resolve()
+    if (wait) await this.#idle.promise
+  }
+
+  #enqueue<R>(run: () => Promise<R>): Future<R> {
+    if (this.#shutdown) throw new ShutdownError()
+    const future = new Future<R>()
+    const start = (): void => {
+      if (!future.setRunningOrNotifyCancel()) {
+        this.#next()
+        return
+      }
+      if (this.#running++ === 0) this.#idle = deferred()
+      run()
+        .then(
+          (value) => {
+            if (!future.done()) future.setResult(value)
+          },
+          (error: unknown) => {
+            if (!future.done()) future.setException(error)
+          },
+        )
+        .finally(() => {
+          if (--this.#running === 0 && this.#queue.length === 0) this.#idle.resolve()
+          this.#next()
+        })
+    }
+    future.setInterruptHandler(() => undefined)
+    this.#queue.push({ future, start })
+    queueMicrotask(() => this.#next())
+    return future
+  }
+
+  #next(): void {
+    while (this.#running < this.maxWorkers) {
+      const entry = this.#queue.shift()
+      if (entry === undefined) return
+      entry.start()
+    }
+  }
+}
+
+export { CancelledError }

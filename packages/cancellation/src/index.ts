@@ -1,0 +1,3 @@
+export { CancelToken } from './cancel-token.js'
+export { CancelledError } from './errors.js'
+export { anySignal, deadline, LinkedAbortController, raceSignal } from './signals.js'

@@ -1,0 +1,30 @@
+export { CancelledError } from '@concurrent/cancellation'
+export {
+  BrokenExecutorError,
+  InvalidStateError,
+  ShutdownError,
+  TimeoutError,
+  WorkerCrashedError,
+  type WorkerCrashDetails,
+} from './errors.js'
+export {
+  AbstractExecutor,
+  checkTaskOptions,
+  mergeTaskOptions,
+  type Executor,
+  type MapOptions,
+  type ShutdownOptions,
+  type TaskOptions,
+} from './executor.js'
+export {
+  Future,
+  isFuture,
+  type CancelOptions,
+  type DoneCallback,
+  type FutureState,
+  type InterruptHandler,
+  type WaitOptions,
+} from './future.js'
+export { reportCallbackError } from './internal/report.js'
+export { checkInteger, checkSignal, checkTimeout, describe } from './internal/validate.js'
+export type { Task, TaskReference } from './task.js'

@@ -1,0 +1,334 @@
+/**
+ * The engine behind `Executor.map` and `starmap`: CPython's `Executor.map` result iterator,
+ * extended to async inputs, chunks and completion order.
+ *
+ * A pump reads the input, groups items into chunks and submits each chunk as one unit of work,
+ * keeping at most `buffersize` units ahead of the consumer. The consumer takes units in input
+ * order (or as they complete) and yields their items one by one. Closing the iterator — a
+ * `break`, an error, a timeout, an aborted signal — cancels every unit not yet consumed and
+ * stops reading the input. It is not a scheduler: executors decide when units run.
+ *
+ * With a synchronous input and no `buffersize`, everything is submitted synchronously during
+ * the `map` call, as Python does; a submission that throws there (a shut-down executor, say)
+ * throws from the call itself.
+ */
+import type { TaskOptions } from '../executor.js'
+import type { Future } from '../future.js'
+import { TimeoutError } from '../errors.js'
+
+/** How the iterator submits work: bound to one executor and one task. */
+export interface MapHost<A, R> {
+  schedule(args: A, options: TaskOptions): Future<R>
+  scheduleChunk(items: readonly A[], options: TaskOptions): Future<R[]>
+}
+
+export interface MapIteratorOptions {
+  readonly chunksize: number
+  readonly timeout?: number | undefined
+  readonly buffersize?: number | undefined
+  readonly ordered?: boolean | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** A submitted unit of work, or the input's own failure at its position. */
+type Unit<R> =
+  | { readonly kind: 'one'; readonly future: Future<R> }
+  | { readonly kind: 'chunk'; readonly future: Future<R[]> }
+  | { readonly kind: 'error'; readonly error: unknown }
+
+export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
+  readonly #host: MapHost<A, R>
+  readonly #toArgs: (item: T) => A
+  readonly #chunksize: number
+  readonly #buffersize: number
+  readonly #ordered: boolean
+  readonly #signal: AbortSignal | undefined
+  readonly #deadline: number | undefined
+  readonly #taskOptions: TaskOptions
+
+  /** Units submitted and not yet taken by the consumer. */
+  readonly #outstanding = new Set<Unit<R>>()
+  /** The order the consumer takes units in: input order, or completion order. */
+  readonly #ready = new Fifo<Unit<R>>()
+  /** Items of the unit being yielded. */
+  #items: R[] = []
+  #itemIndex = 0
+
+  #source: Iterator<T> | AsyncIterator<T> | undefined
+  #sourceIsAsync = false
+  #sourceDone = false
+  #closed = false
+  /** Wakes the consumer when a unit is queued or completes, or the input ends. */
+  #wakeConsumer: (() => void) | undefined
+  /** Wakes the pump when the consumer makes room under `buffersize`. */
+  #wakePump: (() => void) | undefined
+  #turn: Promise<unknown> = Promise.resolve()
+
+  private constructor(host: MapHost<A, R>, toArgs: (item: T) => A, options: MapIteratorOptions) {
+    this.#host = host
+    this.#toArgs = toArgs
+    this.#chunksize = options.chunksize
+    this.#buffersize = options.buffersize ?? Infinity
+    this.#ordered = options.ordered ?? true
+    this.#signal = options.signal
+    this.#deadline =
+      options.timeout === undefined || options.timeout === Infinity
+        ? undefined
+        : Date.now() + options.timeout
+    this.#taskOptions = options.signal === undefined ? {} : { signal: options.signal }
+  }
+
+  /**
+   * Creates the iterator and starts submitting at once.
+   *
+   * @throws whatever the first submission throws synchronously (`ShutdownError`, validation).
+   */
+  static start<T, A, R>(
+    host: MapHost<A, R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    toArgs: (item: T) => A,
+    options: MapIteratorOptions,
+  ): MapIterator<T, A, R> {
+    const iterator = new MapIterator<T, A, R>(host, toArgs, options)
+    iterator.#sourceIsAsync = Symbol.asyncIterator in iterable
+    iterator.#source = iterator.#sourceIsAsync
+      ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
+      : (iterable as Iterable<T>)[Symbol.iterator]()
+    void iterator.#pump()
+    // Refused before any work was accepted (a shut-down executor, bad input): throw from the call.
+    const [first, ...rest] = iterator.#outstanding
+    if (first?.kind === 'error' && rest.length === 0) {
+      iterator.#close()
+      throw first.error
+    }
+    return iterator
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  next(): Promise<IteratorResult<R, undefined>> {
+    const step = this.#turn.then(() => this.#step())
+    this.#turn = step.catch(() => undefined)
+    return step
+  }
+
+  return(): Promise<IteratorResult<R, undefined>> {
+    this.#close()
+    return Promise.resolve({ done: true, value: undefined })
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<R, undefined>> {
+    this.#close()
+    return Promise.reject(error)
+  }
+
+  async #step(): Promise<IteratorResult<R, undefined>> {
+    for (;;) {
+      if (this.#itemIndex < this.#items.length) {
+        const value = this.#items[this.#itemIndex++] as R
+        return { done: false, value }
+      }
+      if (this.#closed) return { done: true, value: undefined }
+      const unit = this.#ready.peek()
+      if (unit === undefined) {
+        if (this.#sourceDone && this.#outstanding.size === 0) {
+          this.#close()
+          return { done: true, value: undefined }
+        }
+        await this.#guard(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)))
+        continue
+      }
+      try {
+        this.#items = await this.#guard(this.#results(unit))
+        this.#itemIndex = 0
+      } catch (error) {
+        this.#close()
+        throw error
+      }
+      this.#take(unit)
+    }
+  }
+
+  async #results(unit: Unit<R>): Promise<R[]> {
+    switch (unit.kind) {
+      case 'error':
+        throw unit.error
+      case 'one':
+        return [await unit.future.result()]
+      case 'chunk':
+        return unit.future.result()
+    }
+  }
+
+  /** Removes a consumed unit and lets the pump submit another in its place. */
+  #take(unit: Unit<R>): void {
+    this.#ready.shift()
+    this.#outstanding.delete(unit)
+    this.#wakePump?.()
+    this.#wakePump = undefined
+  }
+
+  /** Races a wait against the deadline and the signal; either closes the iterator. */
+  #guard<V>(promise: Promise<V>): Promise<V> {
+    const signal = this.#signal
+    const deadline = this.#deadline
+    if (signal === undefined && deadline === undefined) return promise
+    return new Promise<V>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const finish = (): void => {
+        if (timer !== undefined) clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onAbort = (): void => {
+        finish()
+        this.#close()
+        reject(signal?.reason)
+      }
+      if (signal?.aborted === true) {
+        onAbort()
+        return
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      if (deadline !== undefined) {
+        timer = setTimeout(
+          () => {
+            finish()
+            this.#close()
+            reject(new TimeoutError(`map did not finish within its timeout`))
+          },
+          Math.max(0, deadline - Date.now()),
+        )
+      }
+      promise.then(
+        (value) => {
+          finish()
+          resolve(value)
+        },
+        (error: unknown) => {
+          finish()
+          reject(error)
+        },
+      )
+    })
+  }
+
+  /** Reads the input and submits units; synchronous for a synchronous input until it must wait. */
+  async #pump(): Promise<void> {
+    const source = this.#source
+    if (source === undefined) return
+    const sync = !this.#sourceIsAsync
+    try {
+      while (!this.#closed) {
+        if (this.#outstanding.size >= this.#buffersize) {
+          await new Promise<void>((resolve) => (this.#wakePump = resolve))
+          continue
+        }
+        const chunk: A[] = []
+        let ended = false
+        while (chunk.length < this.#chunksize) {
+          const step = sync ? (source as Iterator<T>).next() : await source.next()
+          if (this.#closed) return
+          if (step.done === true) {
+            ended = true
+            break
+          }
+          chunk.push(this.#toArgs(step.value))
+        }
+        if (chunk.length > 0) this.#submit(chunk)
+        if (ended) break
+      }
+    } catch (error) {
+      this.#push({ kind: 'error', error })
+    } finally {
+      this.#sourceDone = true
+      this.#wake()
+      if (this.#closed) void this.#stopSource()
+    }
+  }
+
+  #submit(chunk: A[]): void {
+    const unit: Unit<R> =
+      chunk.length === 1 && this.#chunksize === 1
+        ? { kind: 'one', future: this.#host.schedule(chunk[0] as A, this.#taskOptions) }
+        : { kind: 'chunk', future: this.#host.scheduleChunk(chunk, this.#taskOptions) }
+    this.#push(unit)
+  }
+
+  #push(unit: Unit<R>): void {
+    this.#outstanding.add(unit)
+    if (this.#ordered || unit.kind === 'error') {
+      this.#ready.push(unit)
+    } else {
+      ;(unit.future as Future<unknown>).addDoneCallback(() => {
+        if (this.#closed) return
+        this.#ready.push(unit)
+        this.#wake()
+      })
+    }
+    this.#wake()
+  }
+
+  #wake(): void {
+    this.#wakeConsumer?.()
+    this.#wakeConsumer = undefined
+  }
+
+  /** Ends the map: cancels every unit not yet consumed and stops reading the input. */
+  #close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#items = []
+    for (const unit of this.#outstanding) {
+      if (unit.kind !== 'error') unit.future.cancel()
+    }
+    this.#outstanding.clear()
+    this.#ready.clear()
+    this.#wakePump?.()
+    this.#wake()
+    if (this.#sourceDone) return
+    // The pump is waiting for room, or for the source; it returns once it sees #closed.
+    void this.#stopSource()
+  }
+
+  async #stopSource(): Promise<void> {
+    const source = this.#source
+    this.#source = undefined
+    try {
+      await source?.return?.()
+    } catch {
+      // The input's own cleanup failed after the consumer left; there is no one to tell.
+    }
+  }
+}
+
+/** A first-in first-out queue with O(1) `shift` that releases what it has handed out. */
+class Fifo<V> {
+  #items: V[] = []
+  #head = 0
+
+  push(value: V): void {
+    this.#items.push(value)
+  }
+
+  peek(): V | undefined {
+    return this.#items[this.#head]
+  }
+
+  shift(): V | undefined {
+    const value = this.#items[this.#head]
+    if (value === undefined) return undefined
+    this.#head++
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head)
+      this.#head = 0
+    }
+    return value
+  }
+
+  clear(): void {
+    this.#items = []
+    this.#head = 0
+  }
+}

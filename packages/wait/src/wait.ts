@@ -1,0 +1,159 @@
+/**
+ * `wait`: block (asynchronously) until some or all of a set of futures are done, as CPython's
+ * `concurrent.futures.wait` does. One done callback per pending future, all removed before the
+ * promise settles; the futures themselves are never changed.
+ */
+import { checkSignal, checkTimeout, describe, type Future } from '@concurrent/future'
+
+/**
+ * Return when any future finishes or is cancelled.
+ *
+ * @category Waiting
+ */
+export const FIRST_COMPLETED = 'FIRST_COMPLETED'
+/**
+ * Return when any future finishes by raising an exception; if none does, when all are done.
+ * A cancelled future does not count as an exception (Python's rule).
+ *
+ * @category Waiting
+ */
+export const FIRST_EXCEPTION = 'FIRST_EXCEPTION'
+/**
+ * Return when every future is done.
+ *
+ * @category Waiting
+ */
+export const ALL_COMPLETED = 'ALL_COMPLETED'
+
+/**
+ * When {@link wait} returns: {@link FIRST_COMPLETED}, {@link FIRST_EXCEPTION} or
+ * {@link ALL_COMPLETED}.
+ *
+ * @category Waiting
+ */
+export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED
+
+/** Options of {@link wait}. */
+export interface WaitForOptions {
+  /**
+   * Milliseconds to wait at most. When it passes, `wait` resolves with what is done so far
+   * (it does not throw, as in Python).
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly timeout?: number | undefined
+  /**
+   * When to return.
+   *
+   * @defaultValue `'ALL_COMPLETED'`
+   */
+  readonly returnWhen?: ReturnWhen | undefined
+  /**
+   * Stops waiting, rejecting with `signal.reason`, when it aborts.
+   *
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * What {@link wait} resolves with: the futures that are done (finished or cancelled) and the
+ * ones that are not.
+ *
+ * @category Waiting
+ */
+export interface WaitResult<T> {
+  /** Futures that finished or were cancelled. */
+  readonly done: Set<Future<T>>
+  /** Futures still pending or running. */
+  readonly notDone: Set<Future<T>>
+}
+
+/**
+ * Waits until the futures are done, or the first one completes, or the first one fails — as
+ * `returnWhen` says — or until `timeout` passes, whichever comes first. Duplicates count once.
+ *
+ * @returns a promise for `{ done, notDone }`; it resolves (never rejects) on timeout.
+ * @throws `signal.reason` if `signal` aborts first.
+ * @throws RangeError/TypeError for invalid options.
+ * @example
+ * ```ts
+ * import { wait, FIRST_EXCEPTION } from '@concurrent/executors'
+ *
+ * const { done, notDone } = await wait(futures, { returnWhen: FIRST_EXCEPTION, timeout: 10_000 })
+ * for (const future of notDone) future.cancel()
+ * ```
+ * @category Waiting
+ */
+export function wait<T>(
+  futures: Iterable<Future<T>>,
+  options: WaitForOptions = {},
+): Promise<WaitResult<T>> {
+  const { timeout, signal, returnWhen = ALL_COMPLETED } = options
+  checkTimeout(timeout)
+  checkSignal(signal)
+  if (
+    returnWhen !== FIRST_COMPLETED &&
+    returnWhen !== FIRST_EXCEPTION &&
+    returnWhen !== ALL_COMPLETED
+  ) {
+    throw new TypeError(
+      `Expected \`returnWhen\` to be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`,
+    )
+  }
+  const all = new Set(futures)
+  const done = new Set<Future<T>>()
+  for (const future of all) if (future.done()) done.add(future)
+  const result = (): WaitResult<T> => ({
+    done: new Set(done),
+    notDone: new Set([...all].filter((future) => !done.has(future))),
+  })
+  const satisfied = (): boolean => {
+    if (done.size === all.size) return true
+    if (returnWhen === FIRST_COMPLETED) return done.size > 0
+    if (returnWhen === FIRST_EXCEPTION) return [...done].some(failed)
+    return false
+  }
+  if (satisfied()) return Promise.resolve(result())
+  if (signal?.aborted === true) return Promise.reject(signal.reason)
+  if (timeout === 0) return Promise.resolve(result())
+
+  return new Promise<WaitResult<T>>((resolve, reject) => {
+    const removers: Array<() => void> = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const cleanup = (): void => {
+      for (const remove of removers.splice(0)) remove()
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    const onAbort = (): void => {
+      cleanup()
+      reject(signal?.reason)
+    }
+    const onDone = (future: Future<T>): void => {
+      done.add(future)
+      const stop =
+        done.size === all.size ||
+        returnWhen === FIRST_COMPLETED ||
+        (returnWhen === FIRST_EXCEPTION && failed(future))
+      if (!stop) return
+      cleanup()
+      resolve(result())
+    }
+    for (const future of all) {
+      if (!done.has(future)) removers.push(future.addDoneCallback(onDone))
+    }
+    if (timeout !== undefined && timeout !== Infinity) {
+      timer = setTimeout(() => {
+        cleanup()
+        resolve(result())
+      }, timeout)
+    }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/** Finished with an exception (a cancelled future is not a failure, as in Python). */
+function failed(future: Future<unknown>): boolean {
+  return !future.cancelled() && future.outcome?.status === 'rejected'
+}
