@@ -33,6 +33,9 @@ export default tseslint.config(
       '@typescript-eslint/no-confusing-void-expression': 'off',
       // A user's AbortSignal rejects with its own reason, whatever it is (p-map's convention).
       '@typescript-eslint/prefer-promise-reject-errors': 'off',
+      // Values from other threads and untyped callers are converted defensively, whatever
+      // their declared type says.
+      '@typescript-eslint/no-unnecessary-type-conversion': 'off',
     },
   },
   {

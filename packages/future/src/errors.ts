@@ -120,11 +120,11 @@ export class BrokenExecutorError extends Error {
 /** What a {@link WorkerCrashedError} knows about the worker that died. */
 export interface WorkerCrashDetails {
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
-  readonly exitCode?: number | null
+  readonly exitCode?: number | null | undefined
   /** The signal that killed a worker process (`'SIGKILL'`), or `null`. */
-  readonly signal?: NodeJS.Signals | null
+  readonly signal?: NodeJS.Signals | null | undefined
   /** The executor's id for the worker (stable for the worker's life, unique in the pool). */
-  readonly workerId?: number
+  readonly workerId?: number | undefined
 }
 
 /**

@@ -1,0 +1,66 @@
+export { AsyncExecutor } from './async-executor.js'
+export { QueueFullError } from './errors.js'
+export type { ExecutorStats } from './internal/execution-core.js'
+export {
+  type AsyncExecutorOptions,
+  type ExecutorOptions,
+  type ProcessPoolExecutorOptions,
+  type ThreadPoolExecutorOptions,
+  type WorkerPoolOptions,
+} from './options.js'
+export { PoolExecutor } from './pool-executor.js'
+export { ProcessPoolExecutor } from './process-pool-executor.js'
+export { TaskFuture, type ProgressListener } from './task-future.js'
+export { TaskStream } from './task-stream.js'
+export { ThreadPoolExecutor } from './thread-pool-executor.js'
+
+// The everyday names, so one import gives a user everything (DESIGN.md).
+export {
+  CancelToken,
+  anySignal,
+  deadline,
+  LinkedAbortController,
+  raceSignal,
+} from '@concurrent/cancellation'
+export {
+  AbstractExecutor,
+  BrokenExecutorError,
+  CancelledError,
+  Future,
+  InvalidStateError,
+  isFuture,
+  ShutdownError,
+  TimeoutError,
+  WorkerCrashedError,
+  type CancelOptions,
+  type Executor,
+  type FutureState,
+  type MapOptions,
+  type ShutdownOptions,
+  type Task,
+  type TaskOptions,
+  type WaitOptions,
+} from '@concurrent/future'
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  gather,
+  wait,
+  type ReturnWhen,
+  type WaitResult,
+} from '@concurrent/wait'
+export {
+  currentSignal,
+  currentToken,
+  DataCloneError,
+  InlineTaskError,
+  isTaskRef,
+  reportProgress,
+  TaskNotFoundError,
+  taskModule,
+  transfer,
+  type TaskModule,
+  type TaskRef,
+} from '@concurrent/worker'

@@ -1,0 +1,326 @@
+/**
+ * The machinery every executor here shares: our own queue, dispatch, interrupts, timeouts,
+ * crash policy, shutdown and statistics. Executors differ only in their runner — how one unit
+ * of work is started (a tinypool worker, or an async call in-process).
+ *
+ * ```
+ * submit ─▶ checks (task, arguments) ─▶ PriorityQueue ─▶ pump: while a slot is free ─▶ runner
+ *   ▲                                       │ cancel() while queued: removed               │
+ *   └────────────── TaskFuture ◀── settle(outcome) ◀── interrupt: cancel, then terminate ◀─┘
+ * ```
+ *
+ * Only as many units as there are slots (`maxWorkers`) are ever handed to the runner, so a
+ * future waiting in our queue stays cancellable with Python's meaning (CPython keeps its
+ * `EXTRA_QUEUED_CALLS` small for the same reason), and the backend's queue stays short.
+ */
+import {
+  BrokenExecutorError,
+  CancelledError,
+  ShutdownError,
+  TimeoutError,
+  type TaskOptions,
+} from '@concurrent/future'
+import type { RunningUnit, UnitOutcome } from '@concurrent/worker'
+
+import { QueueFullError } from '../errors.js'
+import { TaskFuture } from '../task-future.js'
+import { PriorityQueue } from './priority-queue.js'
+
+/** One unit of work as the core sees it, before and while it runs. */
+export interface WorkItem<P> {
+  readonly future: TaskFuture<unknown>
+  /** What the runner needs to start it. */
+  readonly payload: P
+  readonly options: TaskOptions
+  removed: boolean
+  unit: RunningUnit | undefined
+  startedAt: number
+  timer: ReturnType<typeof setTimeout> | undefined
+  graceTimer: ReturnType<typeof setTimeout> | undefined
+  interrupted: boolean
+  onAbort: (() => void) | undefined
+}
+
+/** Starts units of work; a worker backend or an in-process runner. */
+export interface Runner<P> {
+  start(item: WorkItem<P>): RunningUnit
+  /** How many workers exist now. */
+  readonly workers: number
+  /** Releases workers once nothing is running. */
+  close(): Promise<void>
+}
+
+/** The policy part of an executor's options, validated. */
+export interface CoreOptions {
+  readonly maxWorkers: number
+  readonly maxQueue: number
+  readonly gracePeriod: number
+  readonly onWorkerCrash: 'replace' | 'break'
+  /** Whether a crash can mean the worker died (pools) — not for in-process runners. */
+  readonly name: string
+}
+
+/**
+ * What an executor is doing now, and has done since it was created.
+ *
+ * @category Executors
+ */
+export interface ExecutorStats {
+  /** Workers that exist now (starting, busy or idle). */
+  readonly workers: number
+  /** Workers with nothing to run. */
+  readonly idle: number
+  /** Tasks waiting in the executor's queue. */
+  readonly queued: number
+  /** Tasks running now. */
+  readonly running: number
+  /** Tasks that finished with a value. */
+  readonly completed: number
+  /** Tasks that finished with an exception (including crashes and timeouts). */
+  readonly failed: number
+  /** Tasks cancelled, while queued or by interrupt. */
+  readonly cancelled: number
+  /**
+   * The share of the executor's capacity spent running tasks since it was created: total task
+   * run time divided by `maxWorkers` × elapsed time, from 0 to 1.
+   */
+  readonly utilization: number
+}
+
+type State = 'open' | 'shutdown' | 'broken'
+
+export class ExecutionCore<P> {
+  readonly #options: CoreOptions
+  readonly #runner: Runner<P>
+  readonly #queue = new PriorityQueue<WorkItem<P>>()
+  readonly #running = new Set<WorkItem<P>>()
+  readonly #createdAt = performance.now()
+  #state: State = 'open'
+  #brokenBy: BrokenExecutorError | undefined
+  #idleWaiters: Array<() => void> = []
+  #closed: Promise<void> | undefined
+  #completed = 0
+  #failed = 0
+  #cancelled = 0
+  #busyTime = 0
+
+  constructor(options: CoreOptions, runner: Runner<P>) {
+    this.#options = options
+    this.#runner = runner
+  }
+
+  /**
+   * Queues a unit of work and returns its future.
+   *
+   * @throws ShutdownError, BrokenExecutorError or QueueFullError.
+   */
+  submit<T>(payload: P, options: TaskOptions): TaskFuture<T> {
+    this.checkOpen()
+    if (this.#queue.size >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
+    const future = new TaskFuture<T>()
+    const item: WorkItem<P> = {
+      future: future,
+      payload,
+      options,
+      removed: false,
+      unit: undefined,
+      startedAt: 0,
+      timer: undefined,
+      graceTimer: undefined,
+      interrupted: false,
+      onAbort: undefined,
+    }
+    const { signal } = options
+    if (signal?.aborted === true) {
+      future.setException(signal.reason)
+      this.#failed++
+      return future
+    }
+    if (signal !== undefined) {
+      item.onAbort = () => this.#abort(item, signal.reason)
+      signal.addEventListener('abort', item.onAbort, { once: true })
+    }
+    future.addDoneCallback(() => this.#onDone(item))
+    this.#queue.push(item, options.priority ?? 0)
+    this.#pump()
+    return future
+  }
+
+  /** @throws ShutdownError or BrokenExecutorError when no more work is accepted. */
+  checkOpen(): void {
+    if (this.#state === 'broken') {
+      throw new BrokenExecutorError(
+        `${this.#options.name} is broken and can no longer run tasks: ${this.#brokenBy?.message ?? ''}`,
+        { cause: this.#brokenBy },
+      )
+    }
+    if (this.#state === 'shutdown') {
+      throw new ShutdownError(`cannot submit to ${this.#options.name} after shutdown`)
+    }
+  }
+
+  async shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
+    if (this.#state === 'open') this.#state = 'shutdown'
+    if (cancelFutures) {
+      for (const item of this.#queue.drain()) item.future.cancel()
+    }
+    this.#closed ??= this.#whenIdle().then(() => this.#runner.close())
+    if (wait) await this.#closed
+  }
+
+  stats(): ExecutorStats {
+    const now = performance.now()
+    let busy = this.#busyTime
+    for (const item of this.#running) busy += now - item.startedAt
+    const elapsed = now - this.#createdAt
+    const workers = this.#runner.workers
+    return {
+      workers,
+      idle: Math.max(0, workers - this.#running.size),
+      queued: this.#queue.size,
+      running: this.#running.size,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      utilization: elapsed <= 0 ? 0 : Math.min(1, busy / (this.#options.maxWorkers * elapsed)),
+    }
+  }
+
+  #pump(): void {
+    while (this.#running.size < this.#options.maxWorkers) {
+      const item = this.#queue.shift()
+      if (item === undefined) break
+      if (!item.future.setRunningOrNotifyCancel()) continue
+      this.#start(item)
+    }
+    if (this.#running.size === 0 && this.#queue.size === 0) {
+      for (const resolve of this.#idleWaiters.splice(0)) resolve()
+    }
+  }
+
+  #start(item: WorkItem<P>): void {
+    item.startedAt = performance.now()
+    this.#running.add(item)
+    let unit: RunningUnit
+    try {
+      unit = this.#runner.start(item)
+    } catch (error) {
+      this.#running.delete(item)
+      item.future.setException(error)
+      return
+    }
+    item.unit = unit
+    item.future.setInterruptHandler(() => this.#interrupt(item))
+    const { timeout } = item.options
+    if (timeout !== undefined && timeout !== Infinity) {
+      item.timer = setTimeout(() => {
+        item.timer = undefined
+        if (!item.future.done()) {
+          item.future.setException(
+            new TimeoutError(`the task did not finish within its timeout of ${timeout} ms`),
+          )
+        }
+        this.#interrupt(item)
+      }, timeout)
+    }
+    void unit.outcome.then((outcome) => this.#settle(item, outcome))
+  }
+
+  /** Stops a running unit: cooperatively first, by terminating its worker after `gracePeriod`. */
+  #interrupt(item: WorkItem<P>): void {
+    if (item.interrupted || item.unit === undefined || !this.#running.has(item)) return
+    item.interrupted = true
+    item.unit.cancel()
+    const unit = item.unit
+    item.graceTimer = setTimeout(() => {
+      item.graceTimer = undefined
+      unit.terminate(
+        `the task did not stop within the gracePeriod of ${this.#options.gracePeriod} ms after it was interrupted, so its worker was terminated`,
+      )
+    }, this.#options.gracePeriod)
+  }
+
+  /** A user's signal aborted: reject with its reason, and stop the task if it is running. */
+  #abort(item: WorkItem<P>, reason: unknown): void {
+    if (item.future.done()) return
+    item.future.setException(reason)
+    this.#queue.remove(item)
+    this.#interrupt(item)
+  }
+
+  /** Runs once per item, whenever its future becomes done (settled, cancelled or aborted). */
+  #onDone(item: WorkItem<P>): void {
+    if (item.onAbort !== undefined) item.options.signal?.removeEventListener('abort', item.onAbort)
+    const outcome = item.future.outcome
+    if (item.future.cancelled()) this.#cancelled++
+    else if (outcome?.status === 'fulfilled') this.#completed++
+    else this.#failed++
+    if (!this.#running.has(item)) {
+      // Cancelled or aborted while queued.
+      this.#queue.remove(item)
+      this.#pump()
+    }
+  }
+
+  #settle(item: WorkItem<P>, outcome: UnitOutcome): void {
+    if (item.timer !== undefined) clearTimeout(item.timer)
+    if (item.graceTimer !== undefined) clearTimeout(item.graceTimer)
+    this.#running.delete(item)
+    this.#busyTime += performance.now() - item.startedAt
+    const { future } = item
+    switch (outcome.kind) {
+      case 'value':
+        if (!future.done()) future.setResult(outcome.value)
+        break
+      case 'error':
+        if (!future.done()) future.setException(outcome.error)
+        break
+      case 'init-error':
+        this.#break(
+          new BrokenExecutorError(
+            `the initializer of ${this.#options.name} failed, so it can run no tasks`,
+            { cause: outcome.error },
+          ),
+        )
+        if (!future.done()) future.setException(this.#brokenBy)
+        break
+      case 'crash':
+        if (future.done()) break
+        if (
+          this.#options.onWorkerCrash === 'break' &&
+          outcome.error.name === 'WorkerCrashedError'
+        ) {
+          this.#break(
+            new BrokenExecutorError(
+              `a worker of ${this.#options.name} crashed and onWorkerCrash is 'break': ${outcome.error.message}`,
+              { cause: outcome.error },
+            ),
+          )
+        }
+        future.setException(outcome.error)
+        break
+    }
+    this.#pump()
+  }
+
+  /** Python's broken pool: every pending and running task fails, and no new one is accepted. */
+  #break(error: BrokenExecutorError): void {
+    if (this.#state === 'broken') return
+    this.#state = 'broken'
+    this.#brokenBy = error
+    for (const item of this.#queue.drain()) {
+      if (!item.future.done()) item.future.setException(error)
+    }
+    for (const item of this.#running) {
+      if (!item.future.done()) item.future.setException(error)
+      item.unit?.terminate(error.message)
+    }
+  }
+
+  #whenIdle(): Promise<void> {
+    if (this.#running.size === 0 && this.#queue.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#idleWaiters.push(resolve))
+  }
+}
+
+export { CancelledError }

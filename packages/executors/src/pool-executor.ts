@@ -1,0 +1,209 @@
+/**
+ * The base the three executors share: it turns `schedule`/`scheduleChunk` into work items on
+ * an {@link ExecutionCore} (the queue, interrupts, timeouts, crash policy, shutdown and
+ * stats), and adds `stream()` for async generator tasks. Subclasses supply the runner and how a
+ * task becomes a payload for it.
+ */
+import {
+  AbstractExecutor,
+  type ShutdownOptions,
+  type Task,
+  type TaskOptions,
+} from '@concurrent/future'
+import type { RunningUnit } from '@concurrent/worker'
+
+import {
+  ExecutionCore,
+  type CoreOptions,
+  type ExecutorStats,
+  type Runner,
+  type WorkItem,
+} from './internal/execution-core.js'
+import { TaskStream } from './task-stream.js'
+import type { TaskFuture } from './task-future.js'
+
+/**
+ * What a runner needs to start one unit of work.
+ *
+ * @internal
+ */
+export interface UnitPayload {
+  readonly task: unknown
+  readonly args: readonly unknown[]
+  readonly chunk: boolean
+  readonly transfer: readonly unknown[]
+  readonly callerStack: (() => string | undefined) | undefined
+  onYield: ((value: unknown) => void) | undefined
+}
+
+/** Checks a task and its arguments at the call site and turns them into a payload. */
+type Prepare = (task: unknown, args: readonly unknown[], chunk: boolean) => UnitPayload
+
+/**
+ * The base of {@link ThreadPoolExecutor}, {@link ProcessPoolExecutor} and {@link AsyncExecutor}:
+ * its own priority queue (so a queued future stays cancellable), interrupts with a grace
+ * period, per-task timeouts, the crash policy, `shutdown`, `stats()` and `stream()`.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type PoolExecutor } from '@concurrent/executors'
+ *
+ * function report(executor: PoolExecutor) {
+ *   const { running, queued, utilization } = executor.stats()
+ *   console.log(`${running} running, ${queued} queued, ${(utilization * 100).toFixed(0)}% busy`)
+ * }
+ * report(new ThreadPoolExecutor())
+ * ```
+ * @category Executors
+ */
+export abstract class PoolExecutor extends AbstractExecutor {
+  readonly #core: ExecutionCore<UnitPayload>
+  readonly #prepare: Prepare
+  /** The number of tasks that can run at once. */
+  readonly maxWorkers: number
+
+  /**
+   * @param options - the validated policy options.
+   * @param parts - the runner, and how a task becomes its payload (checked at the call site).
+   * @internal
+   */
+  protected constructor(
+    options: CoreOptions,
+    parts: { runner: Runner<UnitPayload>; prepare: Prepare },
+  ) {
+    super()
+    this.maxWorkers = options.maxWorkers
+    this.#core = new ExecutionCore(options, parts.runner)
+    this.#prepare = parts.prepare
+  }
+
+  /**
+   * A snapshot of what the executor is doing: workers, queue, running tasks, totals and
+   * utilization.
+   *
+   * @returns the statistics now.
+   * @example
+   * ```ts
+   * console.log(pool.stats()) // { workers: 2, idle: 0, queued: 10, running: 2, ... }
+   * ```
+   */
+  stats(): ExecutorStats {
+    return this.#core.stats()
+  }
+
+  /**
+   * Runs a streaming task — an async generator function — and gives back what it yields as an
+   * async iterable, while it runs. Leaving the loop early interrupts the task (its token is
+   * cancelled; a task that does not stop within `gracePeriod` has its worker replaced). The
+   * values cross from the worker as they are produced; there is no backpressure across the
+   * worker boundary, so a task that yields faster than the loop consumes buffers in memory.
+   *
+   * @returns a {@link TaskStream}: `for await` over it for the values; its `future` settles
+   * with the generator's return value, or its error.
+   * @throws `ShutdownError` if the executor is shut down.
+   * @example
+   * ```ts
+   * // tasks.ts: export async function* lines(path: string) { ... yield line }
+   * for await (const line of pool.stream(tasks.lines, '/var/log/syslog')) console.log(line)
+   * ```
+   */
+  stream<A extends readonly unknown[], Y, R = unknown>(
+    task: Task<A, AsyncIterable<Y> | AsyncGenerator<Y, R>>,
+    ...args: A
+  ): TaskStream<Y, R> {
+    const payload = this.#prepare(task, args, false)
+    const stream = new TaskStream<Y, R>()
+    payload.onYield = (value) => stream.push(value as Y)
+    const future = this.#core.submit<R>(payload, {})
+    stream.attach(future)
+    return stream
+  }
+
+  /**
+   * Stops accepting tasks, then releases the workers once the queue is done.
+   *
+   * - `wait` (default `true`): the promise resolves when every running and queued task has
+   *   finished and every worker has exited.
+   * - `cancelFutures` (default `false`): cancels the tasks still queued; running ones finish.
+   * - A task stuck in an endless loop keeps `shutdown({ wait: true })` waiting, as in Python;
+   *   cancel it with `future.cancel({ interrupt: true })` (or give tasks a `timeout`) and the
+   *   wait is bounded by `gracePeriod` plus the time to stop a worker.
+   *
+   * Calling it again is harmless; `submit` afterwards throws `ShutdownError`.
+   *
+   * @returns a promise that resolves as described above; it never rejects.
+   * @example
+   * ```ts
+   * await pool.shutdown({ cancelFutures: true })
+   * ```
+   */
+  async shutdown(options: ShutdownOptions = {}): Promise<void> {
+    await this.#core.shutdown(options.wait ?? true, options.cancelFutures ?? false)
+  }
+
+  protected schedule<A extends readonly unknown[], R>(
+    task: Task<A, R>,
+    args: A,
+    options: TaskOptions,
+  ): TaskFuture<Awaited<R>> {
+    this.#core.checkOpen()
+    return this.#core.submit(this.#prepare(task, args, false), options)
+  }
+
+  protected scheduleChunk<A extends readonly unknown[], R>(
+    task: Task<A, R>,
+    items: readonly A[],
+    options: TaskOptions,
+  ): TaskFuture<Array<Awaited<R>>> {
+    this.#core.checkOpen()
+    return this.#core.submit(this.#prepare(task, items, true), options)
+  }
+
+  protected override defaultChunksize(length: number): number {
+    // multiprocessing.Pool: divmod(len, workers * 4), rounded up.
+    return Math.ceil(length / (this.maxWorkers * 4))
+  }
+
+  /**
+   * Shuts the executor down and waits (`await using`, like Python's `with`).
+   *
+   * @returns a promise that resolves once the workers have exited.
+   */
+  override async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown({ wait: true })
+  }
+}
+
+/** Runs work items through `start`; shared by the pools' runners. @internal */
+export function runnerOf(
+  start: (payload: UnitPayload, item: WorkItem<UnitPayload>) => RunningUnit,
+  workers: () => number,
+  close: () => Promise<void>,
+): Runner<UnitPayload> {
+  return {
+    start: (item) => start(item.payload, item),
+    get workers() {
+      return workers()
+    },
+    close,
+  }
+}
+
+const ownFrame = /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|executors)[\\/]dist[\\/]/
+
+/**
+ * Captures where a task was submitted; the frames are formatted (without this library's own)
+ * only if an error needs them.
+ *
+ * @internal
+ */
+export function captureCaller(): () => string | undefined {
+  const site: { stack?: string } = {}
+  Error.captureStackTrace(site, captureCaller)
+  return () =>
+    site.stack
+      ?.split('\n')
+      .slice(1)
+      .filter((line) => !ownFrame.test(line))
+      .join('\n')
+}

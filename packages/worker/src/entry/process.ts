@@ -1,0 +1,54 @@
+/**
+ * The code a worker process runs: tinypool's child-process runtime imports this module and
+ * calls its `run` export with each task's `RunMessage`. Cancellation arrives as a
+ * `CancelMessage` on the IPC channel, progress and streamed values leave on it, and an uncaught
+ * error is reported to the parent (`CrashMessage`) before the process dies, so the task's
+ * `WorkerCrashedError` carries the real cause. The process exits when the parent goes away.
+ */
+import { CancelToken } from '@concurrent/cancellation'
+
+import { encodeError } from '../internal/error-codec.js'
+import type { RunMessage, SideMessage } from '../internal/protocol.js'
+import { runMessage, type WorkerSide } from '../internal/run.js'
+
+const tokens = new Map<number, CancelToken>()
+
+process.on('message', (message: unknown) => {
+  if (
+    typeof message === 'object' &&
+    message !== null &&
+    (message as { type?: unknown }).type === 'cancel'
+  ) {
+    tokens.get((message as { id: number }).id)?.cancel()
+  }
+})
+
+process.on('uncaughtException', (error) => {
+  const crash: SideMessage = { type: 'crash', error: encodeError(error) }
+  const exit = (): never => process.exit(1)
+  if (process.connected) process.send?.(crash, undefined, {}, exit)
+  else exit()
+  setTimeout(exit, 1_000).unref()
+})
+
+// A worker outlives neither its pool nor its parent.
+process.on('disconnect', () => process.exit(0))
+
+const side: WorkerSide = {
+  token(message: RunMessage) {
+    const token = new CancelToken()
+    tokens.set(message.id, token)
+    return token
+  },
+  send(_message: RunMessage, value: SideMessage) {
+    process.send?.(value)
+  },
+  done(message: RunMessage) {
+    tokens.delete(message.id)
+  },
+}
+
+/** Runs one task; values marked with `transfer()` are copied (processes share no memory). */
+export function run(message: RunMessage): Promise<unknown> {
+  return runMessage(message, side)
+}

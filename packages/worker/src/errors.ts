@@ -1,0 +1,106 @@
+/**
+ * A task reference that does not lead to a function: the module cannot be found or loaded, or
+ * it has no function export of that name. Raised at `taskModule()` or `submit` when it can be
+ * known there, otherwise by the worker when it first looks the task up.
+ *
+ * @example
+ * ```ts
+ * import { TaskNotFoundError } from '@concurrent/worker'
+ *
+ * try {
+ *   await pool.submit(tasks.misspelled)
+ * } catch (error) {
+ *   if (error instanceof TaskNotFoundError) console.error(error.moduleUrl, error.exportName)
+ * }
+ * ```
+ * @category Errors
+ */
+export class TaskNotFoundError extends Error {
+  override readonly name = 'TaskNotFoundError'
+  /** The module the task was looked up in. */
+  readonly moduleUrl: string
+  /** The export that was asked for (`undefined` when the module itself is missing). */
+  readonly exportName: string | undefined
+
+  /**
+   * @param message - what is missing and how to fix it.
+   * @param where - the module URL and export name.
+   * @param options - `cause` carries the loader's own error, when there was one.
+   */
+  constructor(
+    message: string,
+    where: { moduleUrl: string; exportName?: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+    this.moduleUrl = where.moduleUrl
+    this.exportName = where.exportName
+  }
+}
+
+/**
+ * An inline function cannot be shipped to a worker: it uses variables from the scope around it
+ * (a closure), or it is not a self-contained function expression (a bound or native function,
+ * a class, a method). Thrown by `submit` at the call site.
+ *
+ * @example
+ * ```ts
+ * import { InlineTaskError } from '@concurrent/worker'
+ *
+ * const factor = 3
+ * try {
+ *   pool.submit((n: number) => n * factor, 2)
+ * } catch (error) {
+ *   if (error instanceof InlineTaskError) console.error(error.variables) // ['factor']
+ * }
+ * ```
+ * @category Errors
+ */
+export class InlineTaskError extends TypeError {
+  override readonly name = 'InlineTaskError'
+  /** The outer variables the function uses (empty when the problem is its form). */
+  readonly variables: readonly string[]
+
+  /**
+   * @param message - what is wrong and how to fix it.
+   * @param variables - the outer variables the function uses.
+   * @param options - standard `ErrorOptions` (`cause`).
+   */
+  constructor(message: string, variables: readonly string[] = [], options?: ErrorOptions) {
+    super(message, options)
+    this.variables = variables
+  }
+}
+
+/**
+ * An argument cannot be sent to a worker: structured clone cannot copy it (a function, a
+ * symbol, a socket, a class instance holding native handles). Thrown by `submit` at the call
+ * site when the check there finds it, otherwise the task's future rejects with it.
+ *
+ * @example
+ * ```ts
+ * import { DataCloneError } from '@concurrent/worker'
+ *
+ * try {
+ *   pool.submit(tasks.process, { onDone: () => {} })
+ * } catch (error) {
+ *   if (error instanceof DataCloneError) console.error(error.message) // names argument 1
+ * }
+ * ```
+ * @category Errors
+ */
+export class DataCloneError extends TypeError {
+  override readonly name = 'DataCloneError'
+  /** The 0-based index of the offending argument, when known. */
+  readonly argumentIndex: number | undefined
+
+  /**
+   * @param message - which argument, what it holds, and how to fix it.
+   * @param argumentIndex - the 0-based index of the offending argument.
+   * @param options - `cause` carries the platform's own clone error, when there was one.
+   */
+  constructor(message: string, argumentIndex?: number, options?: ErrorOptions) {
+    super(message, options)
+    this.argumentIndex = argumentIndex
+  }
+}

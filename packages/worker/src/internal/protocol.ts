@@ -1,0 +1,95 @@
+/**
+ * The messages between the parent and a worker, one discriminated union on `type`, imported by
+ * both sides. A task travels to the worker as the payload of one tinypool `run()` call
+ * (`RunMessage`); what comes back as that call's result is a `ResultMessage` or an
+ * `ErrorMessage` — the entry never throws, so a rejection from tinypool always means the worker
+ * itself failed. Progress and streamed values travel beside the result (`ProgressMessage`,
+ * `YieldMessage`): over a `BroadcastChannel` for threads, over the process's IPC channel for
+ * child processes. The parent tells a child process to cancel with a `CancelMessage`; thread
+ * workers see cancellation through shared memory instead.
+ */
+import type { EncodedError } from './error-codec.js'
+
+/** How the worker finds the function to run. */
+export type TaskSpec =
+  | { readonly kind: 'module'; readonly url: string; readonly name: string }
+  | { readonly kind: 'inline'; readonly source: string; readonly name: string }
+
+/** Runs a task (or a chunk of calls to it) in a worker. */
+export interface RunMessage {
+  readonly type: 'run'
+  readonly id: number
+  readonly task: TaskSpec
+  /** The arguments; for a chunk, a list of argument lists. */
+  readonly args: readonly unknown[]
+  readonly chunk: boolean
+  /** The cancel token's shared state (threads only). */
+  readonly cancel: SharedArrayBuffer | undefined
+  /** The pool's initializer, run once per worker before its first task. */
+  readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+  /** The pool's `maxTasksPerChild`: the worker asks to retire after this many tasks. */
+  readonly maxTasks: number | undefined
+  /** Where to send progress and streamed values (threads: a BroadcastChannel name). */
+  readonly channel: string | undefined
+}
+
+/** The task returned (or, for a streaming task, finished after yielding `yielded` values). */
+export interface ResultMessage {
+  readonly type: 'result'
+  readonly id: number
+  readonly value: unknown
+  /**
+   * How many progress and yield messages the task sent: they travel beside the reply, and the
+   * parent settles the task only once it has them all.
+   */
+  readonly sent: number
+  /** The worker has run `maxTasksPerChild` tasks and asks to be replaced. */
+  readonly retire: boolean
+}
+
+/** The task threw (or the initializer did, with `init: true`). */
+export interface ErrorMessage {
+  readonly type: 'error'
+  readonly id: number
+  readonly error: EncodedError
+  readonly init: boolean
+  readonly sent: number
+  readonly retire: boolean
+}
+
+/** A value the task sent with `reportProgress`. */
+export interface ProgressMessage {
+  readonly type: 'progress'
+  readonly id: number
+  readonly value: unknown
+}
+
+/** A value a streaming (async generator) task yielded, numbered from 0. */
+export interface YieldMessage {
+  readonly type: 'yield'
+  readonly id: number
+  readonly index: number
+  readonly value: unknown
+}
+
+/** Parent → child process: cancel the task's token. */
+export interface CancelMessage {
+  readonly type: 'cancel'
+  readonly id: number
+}
+
+/** Child process → parent, right before it dies of an uncaught error. */
+export interface CrashMessage {
+  readonly type: 'crash'
+  readonly error: EncodedError
+}
+
+export type ReplyMessage = ResultMessage | ErrorMessage
+export type SideMessage = ProgressMessage | YieldMessage | CrashMessage
+
+/** A message of ours, told apart from anything else on a shared channel. */
+export function isSideMessage(value: unknown): value is SideMessage {
+  if (typeof value !== 'object' || value === null) return false
+  const type = (value as { type?: unknown }).type
+  return type === 'progress' || type === 'yield' || type === 'crash'
+}

@@ -1,0 +1,249 @@
+/**
+ * What a worker does with a `RunMessage`, shared by the thread and the process entry: run the
+ * pool's initializer once, find the task (importing its module once, or compiling inline
+ * source once), run it inside its task context, stream what an async generator yields, and
+ * turn the outcome — value or exception — into a reply. It never throws: a rejection from
+ * tinypool must only ever mean that the worker itself failed.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+import type { CancelToken } from '@concurrent/cancellation'
+
+import { TaskNotFoundError } from '../errors.js'
+import { runInTaskContext, type TaskContext } from '../task-context.js'
+import { encodeError } from './error-codec.js'
+import type { ReplyMessage, RunMessage, SideMessage, TaskSpec } from './protocol.js'
+
+/** What differs between a thread and a process worker. */
+export interface WorkerSide {
+  /** The task's token: shared memory in a thread, a local token a process cancels by message. */
+  token(message: RunMessage): CancelToken
+  /** Sends progress and streamed values to the parent. */
+  send(message: RunMessage, side: SideMessage): void
+  /** Called when the task is over, whatever the outcome. */
+  done(message: RunMessage, token: CancelToken): void
+}
+
+/** A task function, as the runtime sees it. @internal */
+export type AnyFunction = (...args: unknown[]) => unknown
+
+const modules = new Map<string, Promise<Record<string, unknown>>>()
+const inline = new Map<string, AnyFunction>()
+let initialized: Promise<void> | undefined
+let tasksRun = 0
+
+export async function runMessage(message: RunMessage, side: WorkerSide): Promise<ReplyMessage> {
+  const token = side.token(message)
+  let sent = 0
+  let yielded = 0
+  tasksRun++
+  const retire = message.maxTasks !== undefined && tasksRun >= message.maxTasks
+  try {
+    if (message.init !== undefined) {
+      try {
+        initialized ??= runInit(message.init)
+        await initialized
+      } catch (error) {
+        return {
+          type: 'error',
+          id: message.id,
+          error: encodeError(error),
+          init: true,
+          sent,
+          retire,
+        }
+      }
+    }
+    const fn = await lookup(message.task)
+    const progress = (value: unknown): void => {
+      sent++
+      side.send(message, { type: 'progress', id: message.id, value })
+    }
+    const onYield = (value: unknown): void => {
+      sent++
+      side.send(message, { type: 'yield', id: message.id, index: yielded++, value })
+    }
+    const value = await invokeTask(fn, message.args, message.chunk, { token, progress }, onYield)
+    return { type: 'result', id: message.id, value, sent, retire }
+  } catch (error) {
+    return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
+  } finally {
+    side.done(message, token)
+  }
+}
+
+/**
+ * Calls `fn` as a task: inside its task context, once with `args`, or once per argument list of
+ * a chunk (checking the token between items). When the task returns an async iterator (an
+ * async generator function), its values go to `onYield` and the generator's return value is
+ * the result.
+ *
+ * @internal
+ */
+export async function invokeTask(
+  fn: AnyFunction,
+  args: readonly unknown[],
+  chunk: boolean,
+  context: TaskContext,
+  onYield: (value: unknown) => void,
+): Promise<unknown> {
+  const { token } = context
+  if (chunk) {
+    // One context for the whole chunk, and no await between items that return plain values:
+    // a chunk of tiny items must cost little more than the loop itself.
+    return runInTaskContext(context, async () => {
+      const results: unknown[] = []
+      for (const item of args as unknown[][]) {
+        token.throwIfCancelled()
+        const result = fn(...item)
+        results.push(isThenable(result) ? await result : result)
+      }
+      return results
+    })
+  }
+  const value = await runInTaskContext(context, () => fn(...args))
+  if (!isAsyncIterator(value)) return value
+  for (;;) {
+    token.throwIfCancelled()
+    const step = await runInTaskContext(context, () => value.next())
+    if (step.done === true) return step.value
+    onYield(step.value)
+  }
+}
+
+async function runInit(init: NonNullable<RunMessage['init']>): Promise<void> {
+  const fn = await lookup(init.task)
+  await fn(...init.args)
+}
+
+/**
+ * The function a spec stands for: an inline function compiled once, or a module export (the
+ * module imported once per process or thread).
+ *
+ * @throws TaskNotFoundError when the module or the export is missing.
+ * @internal
+ */
+export async function lookup(spec: TaskSpec): Promise<AnyFunction> {
+  if (spec.kind === 'inline') {
+    let fn = inline.get(spec.source)
+    if (fn === undefined) {
+      // Indirect eval: the source runs in the global scope, with no access to this module.
+      fn = (0, eval)(`(${spec.source})`) as AnyFunction
+      inline.set(spec.source, fn)
+    }
+    return fn
+  }
+  let loading = modules.get(spec.url)
+  if (loading === undefined) {
+    loading = importModule(spec.url)
+    modules.set(spec.url, loading)
+  }
+  let module: Record<string, unknown>
+  try {
+    module = await loading
+  } catch (error) {
+    modules.delete(spec.url)
+    const code = (error as { code?: unknown }).code
+    if (
+      code === 'ERR_MODULE_NOT_FOUND' &&
+      String((error as { message?: unknown }).message).includes(fileOf(spec.url))
+    ) {
+      throw new TaskNotFoundError(
+        `Task module ${spec.url} could not be found by the worker: check the path, and for TypeScript run under a loader such as tsx`,
+        { moduleUrl: spec.url, exportName: spec.name },
+        { cause: error },
+      )
+    }
+    throw error
+  }
+  const fn = module[spec.name]
+  if (typeof fn !== 'function') {
+    const exported = Object.keys(module)
+      .filter((key) => typeof module[key] === 'function')
+      .map((key) => `\`${key}\``)
+    throw new TaskNotFoundError(
+      `Task module ${spec.url} has no exported function \`${spec.name}\`${fn === undefined ? '' : ` (it is a ${typeof fn})`}; its functions are ${exported.join(', ') || 'none'}`,
+      { moduleUrl: spec.url, exportName: spec.name },
+    )
+  }
+  return fn as AnyFunction
+}
+
+/**
+ * Imports a task module. A TypeScript module (`.ts`, or a `.js` URL whose file is really
+ * `.ts`, as TypeScript's import style has it) that the runtime cannot load by itself — worker
+ * threads on Node 20 do not inherit `--import` loaders — is loaded through tsx's `tsImport`,
+ * resolved from the task module's own folder, so the user's tsx is the one used.
+ */
+async function importModule(url: string): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url)) as Record<string, unknown>
+  } catch (error) {
+    const typescript = typeScriptUrl(url, (error as { code?: unknown }).code)
+    if (typescript === undefined) throw error
+    let tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>
+    try {
+      ;({ tsImport } = (await import(tsxApiUrl(url))) as { tsImport: typeof tsImport })
+    } catch (missing) {
+      throw new TaskNotFoundError(
+        `Task module ${url} is TypeScript, and tsx (which loads it in workers) is not installed where the module is: install it (\`npm i -D tsx\`) or build the module to JavaScript`,
+        { moduleUrl: url },
+        { cause: missing },
+      )
+    }
+    return tsImport(typescript, url)
+  }
+}
+
+/** The URL of tsx's ESM API as installed for the module at `url` (its `import` export). */
+function tsxApiUrl(url: string): string {
+  const manifestPath = createRequire(url).resolve('tsx/package.json')
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    exports?: Record<string, { import?: { default?: string } }>
+  }
+  const entry = manifest.exports?.['./esm/api']?.import?.default ?? './dist/esm/api/index.mjs'
+  return new URL(entry, pathToFileURL(manifestPath)).href
+}
+
+/** The URL to load with tsx, when `url` failed because it is TypeScript; else `undefined`. */
+function typeScriptUrl(url: string, code: unknown): string | undefined {
+  if (!url.startsWith('file:')) return undefined
+  if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?$/.test(url)) return url
+  if (code !== 'ERR_MODULE_NOT_FOUND') return undefined
+  const path = fileURLToPath(url)
+  if (existsSync(path)) return undefined
+  for (const [js, ts] of [
+    ['.js', '.ts'],
+    ['.mjs', '.mts'],
+    ['.cjs', '.cts'],
+    ['.js', '.tsx'],
+  ] as const) {
+    if (path.endsWith(js) && existsSync(path.slice(0, -js.length) + ts)) {
+      return pathToFileURL(path.slice(0, -js.length) + ts).href
+    }
+  }
+  return undefined
+}
+
+function fileOf(url: string): string {
+  return url.startsWith('file:') ? decodeURIComponent(new URL(url).pathname) : url
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+function isAsyncIterator(value: unknown): value is AsyncIterator<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Symbol.asyncIterator in value &&
+    typeof (value as { next?: unknown }).next === 'function'
+  )
+}

@@ -1,0 +1,112 @@
+/**
+ * The in-task API: what a function running on an executor can ask about its own task. The
+ * context lives in an `AsyncLocalStorage`, so it follows the task through its awaits, and two
+ * tasks running at once in one thread (as on an `AsyncExecutor`) each see their own. Called
+ * outside any task, the functions give a token that is never cancelled and drop progress, so
+ * the same function can also be called directly, serially.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+
+import { CancelToken } from '@concurrent/cancellation'
+
+/** What the runtime knows about the task running now. */
+export interface TaskContext {
+  readonly token: CancelToken
+  readonly progress: (value: unknown) => void
+}
+
+// One storage per thread, shared by every copy of this module: a task module loaded through a
+// TypeScript loader (tsx's tsImport) gets its own copy of '@concurrent/worker', and it must
+// still see the context the entry set.
+const shared = globalThis as { [key: symbol]: AsyncLocalStorage<TaskContext> | undefined }
+const storageKey = Symbol.for('concurrent.taskContext')
+const storage = (shared[storageKey] ??= new AsyncLocalStorage<TaskContext>())
+let idle: CancelToken | undefined
+
+/**
+ * Runs `fn` as a task with `context`: the in-task API calls inside it see that context.
+ *
+ * @internal
+ */
+export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
+  return storage.run(context, fn)
+}
+
+/**
+ * The cancel token of the task running now: poll `token.cancelled` (or call
+ * `token.throwIfCancelled()`) in a CPU-bound loop to stop early when the caller cancels with
+ * `future.cancel({ interrupt: true })`, a `signal` or a per-task `timeout`. In a worker thread
+ * the flag lives in shared memory, so the loop sees it at once without yielding. Outside a
+ * task, a token that is never cancelled.
+ *
+ * @returns the task's token.
+ * @example
+ * ```ts
+ * // tasks.ts
+ * import { currentToken } from '@concurrent/worker'
+ *
+ * export function countPrimes(limit: number): number {
+ *   const token = currentToken()
+ *   let count = 0
+ *   for (let n = 2; n < limit; n++) {
+ *     if ((n & 0xffff) === 0) token.throwIfCancelled()
+ *     if (isPrime(n)) count++
+ *   }
+ *   return count
+ * }
+ * ```
+ * @category Cancellation
+ */
+export function currentToken(): CancelToken {
+  const context = storage.getStore()
+  if (context !== undefined) return context.token
+  idle ??= new CancelToken()
+  return idle
+}
+
+/**
+ * An `AbortSignal` that aborts when the task running now is cancelled or times out: pass it
+ * to `fetch`, timers, streams. Outside a task, a signal that never aborts.
+ *
+ * @returns the task's signal.
+ * @example
+ * ```ts
+ * // tasks.ts
+ * import { currentSignal } from '@concurrent/worker'
+ *
+ * export async function download(url: string): Promise<number> {
+ *   const response = await fetch(url, { signal: currentSignal() })
+ *   return (await response.arrayBuffer()).byteLength
+ * }
+ * ```
+ * @category Cancellation
+ */
+export function currentSignal(): AbortSignal {
+  return currentToken().signal
+}
+
+/**
+ * Sends `value` to the caller as progress of the task running now; the caller receives it
+ * through the future's progress listeners (and `progress$` in `@concurrent/rx`). Values are
+ * structured-cloned; progress sent after the future is done is dropped. Outside a task, does
+ * nothing.
+ *
+ * @example
+ * ```ts
+ * // tasks.ts
+ * import { reportProgress } from '@concurrent/worker'
+ *
+ * export function crunch(items: number[]): number {
+ *   let total = 0
+ *   items.forEach((item, i) => {
+ *     total += item
+ *     if (i % 1000 === 0) reportProgress({ done: i, of: items.length })
+ *   })
+ *   return total
+ * }
+ * ```
+ * @category Executors
+ */
+export function reportProgress(value: unknown): void {
+  storage.getStore()?.progress(value)
+}

@@ -1,0 +1,391 @@
+/**
+ * The parent side of the worker backend: runs units of work on tinypool workers and reports
+ * how each one ended, adding what tinypool lacks.
+ *
+ * ```
+ * executor queue ──run(unit)──▶ WorkerBackend ──pool.run(RunMessage)──▶ tinypool ──▶ worker
+ *                                   │  ▲                                               entry
+ *        progress / yields ◀────────┘  └──── ReplyMessage (value or encoded error) ◀────┘
+ *        (BroadcastChannel for threads, the IPC channel for processes)
+ * ```
+ *
+ * It is not a queue: the executor hands it a unit only when a worker can start it, so
+ * tinypool's own queue never holds more than the workers that are still starting up.
+ *
+ * What it adds to tinypool:
+ * - **Crashes always settle.** Every tinypool worker gets an `exit` listener (prepended, so it
+ *   runs before tinypool's own). A worker that exits while tinypool still counts it — a thread
+ *   calling `process.exit()`, a process killed by a signal — is reported to tinypool as an
+ *   `error` carrying a {@link WorkerCrashedError} with the exit code and signal, so tinypool
+ *   drops the worker, rejects its task with our error, and starts a replacement. (Left alone,
+ *   tinypool keeps a dead thread forever: its task never settles and `destroy()` hangs.)
+ * - **Errors keep their class.** The entry never throws; task errors come back encoded by the
+ *   error codec. Any rejection from tinypool is therefore the worker's own failure.
+ * - **Cooperative cancel, then terminate.** `cancel()` flips the task's token (shared memory
+ *   for threads, a message for processes); `terminate()` kills just that task's worker, found
+ *   by the per-task channel tinypool attaches to the worker running it.
+ */
+import type { ChildProcess } from 'node:child_process'
+import type { EventEmitter } from 'node:events'
+import { BroadcastChannel, type Transferable } from 'node:worker_threads'
+
+import { WorkerCrashedError } from '@concurrent/future'
+import Tinypool, { type TinypoolChannel, type TinypoolWorker } from 'tinypool'
+
+import { DataCloneError } from './errors.js'
+import { decodeError } from './internal/error-codec.js'
+import {
+  isSideMessage,
+  type ReplyMessage,
+  type RunMessage,
+  type SideMessage,
+  type TaskSpec,
+} from './internal/protocol.js'
+
+/** Options of {@link WorkerBackend}. */
+export interface WorkerBackendOptions {
+  /** Worker threads, or child processes. */
+  readonly runtime: 'thread' | 'process'
+  readonly maxWorkers: number
+  readonly minWorkers: number
+  /** Milliseconds an idle worker above `minWorkers` lives. */
+  readonly idleTimeout: number
+  readonly resourceLimits?: ResourceLimits | undefined
+  readonly execArgv?: readonly string[] | undefined
+  readonly env?: Readonly<Record<string, string>> | undefined
+  readonly initializer?: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+  readonly maxTasksPerChild?: number | undefined
+}
+
+/** `resourceLimits` of a worker thread (see `node:worker_threads`). */
+export interface ResourceLimits {
+  /** The main heap's maximum size, in MB. */
+  readonly maxOldGenerationSizeMb?: number
+  /** The young generation's maximum size, in MB. */
+  readonly maxYoungGenerationSizeMb?: number
+  /** The size of the range reserved for generated code, in MB. */
+  readonly codeRangeSizeMb?: number
+  /** The thread's stack size, in MB. */
+  readonly stackSizeMb?: number
+}
+
+/** One unit of work: a task, or a chunk of calls to it. */
+export interface UnitRequest {
+  readonly task: TaskSpec
+  readonly args: readonly unknown[]
+  readonly chunk: boolean
+  readonly transfer: readonly Transferable[]
+  /** Where the submitting call was, to join to a task error's stack. */
+  readonly callerStack?: (() => string | undefined) | undefined
+  readonly onProgress?: ((value: unknown) => void) | undefined
+  readonly onYield?: ((value: unknown) => void) | undefined
+}
+
+/** How a unit ended. */
+export type UnitOutcome =
+  | { readonly kind: 'value'; readonly value: unknown }
+  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'init-error'; readonly error: unknown }
+  | { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError }
+
+/** A unit handed to a worker. */
+export interface RunningUnit {
+  /** Settles (never rejects) once the unit is over and its worker is free or gone. */
+  readonly outcome: Promise<UnitOutcome>
+  /** Asks the task to stop: its token is cancelled, its signal aborts. */
+  cancel(): void
+  /** Terminates the worker running the task; the outcome becomes a crash. */
+  terminate(reason: string): void
+}
+
+let backends = 0
+
+interface Unit {
+  readonly id: number
+  readonly request: UnitRequest
+  readonly channel: TinypoolChannel
+  readonly token: Int32Array | undefined
+  sendToWorker: ((message: unknown) => void) | undefined
+  crashCause: unknown
+  received: number
+  expected: number | undefined
+  allReceived: (() => void) | undefined
+  retireWorker: boolean
+}
+
+type PoolWorker = TinypoolWorker & {
+  readonly thread?: EventEmitter
+  readonly process?: ChildProcess
+  readonly channel?: TinypoolChannel
+}
+
+const liveProcesses = new Set<ChildProcess>()
+let exitHookInstalled = false
+
+/**
+ * Runs units of work on tinypool workers; the engine under the thread and process pools.
+ *
+ * @internal
+ */
+export class WorkerBackend {
+  readonly #options: WorkerBackendOptions
+  readonly #pool: Tinypool
+  readonly #units = new Map<number, Unit>()
+  readonly #known = new WeakSet<TinypoolWorker>()
+  readonly #channelName: string | undefined
+  readonly #broadcast: BroadcastChannel | undefined
+  #nextId = 0
+  #destroyed: Promise<void> | undefined
+
+  constructor(options: WorkerBackendOptions) {
+    this.#options = options
+    const isThread = options.runtime === 'thread'
+    this.#pool = new Tinypool({
+      filename: new URL(isThread ? './entry/thread.js' : './entry/process.js', import.meta.url)
+        .href,
+      name: 'run',
+      runtime: isThread ? 'worker_threads' : 'child_process',
+      maxThreads: options.maxWorkers,
+      minThreads: options.minWorkers,
+      idleTimeout: options.idleTimeout,
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      ...(options.env === undefined
+        ? {}
+        : { env: { ...(process.env as Record<string, string>), ...options.env } }),
+      ...(isThread ? {} : { serialization: 'advanced' as const }),
+    })
+    // Tinypool reports failures of idle workers as 'error' events on the pool; those workers
+    // are already replaced, and an unhandled 'error' event would crash the program.
+    this.#pool.on('error', () => undefined)
+    if (isThread) {
+      this.#channelName = `concurrent:${process.pid}:${++backends}`
+      this.#broadcast = new BroadcastChannel(this.#channelName)
+      this.#broadcast.unref()
+      this.#broadcast.onmessage = (event) => {
+        const message = (event as MessageEvent).data as unknown
+        if (isSideMessage(message) && message.type !== 'crash') {
+          const unit = this.#units.get(message.id)
+          if (unit !== undefined) this.#onSideMessage(unit, message)
+        }
+      }
+    } else {
+      installExitHook()
+    }
+    this.#watchWorkers()
+  }
+
+  /** How many workers exist now (starting, busy or idle). */
+  get workers(): number {
+    return this.#pool.threads.length
+  }
+
+  /** Hands `request` to a worker. The caller makes sure one can start it now. */
+  run(request: UnitRequest): RunningUnit {
+    const id = this.#nextId++
+    const isThread = this.#options.runtime === 'thread'
+    const token = isThread ? new Int32Array(new SharedArrayBuffer(4)) : undefined
+    const unit: Unit = {
+      id,
+      request,
+      token,
+      sendToWorker: undefined,
+      crashCause: undefined,
+      received: 0,
+      expected: undefined,
+      allReceived: undefined,
+      retireWorker: false,
+      channel: isThread
+        ? { onClose: noop }
+        : {
+            onClose: noop,
+            onMessage: (send) => {
+              unit.sendToWorker = send
+            },
+            postMessage: (message: unknown) => {
+              if (isSideMessage(message)) this.#onSideMessage(unit, message)
+            },
+          },
+    }
+    const message: RunMessage = {
+      type: 'run',
+      id,
+      task: request.task,
+      args: request.args,
+      chunk: request.chunk,
+      cancel: token?.buffer,
+      init: this.#options.initializer,
+      maxTasks: this.#options.maxTasksPerChild,
+      channel: this.#channelName,
+    }
+    this.#units.set(id, unit)
+    const running = this.#pool.run(message, {
+      channel: unit.channel,
+      ...(isThread && request.transfer.length > 0 ? { transferList: [...request.transfer] } : {}),
+    }) as Promise<ReplyMessage>
+    this.#watchWorkers()
+    const outcome = running.then(
+      (reply) => this.#onReply(unit, reply),
+      (error: unknown) => this.#onFailure(unit, error),
+    )
+    return {
+      outcome,
+      cancel: () => this.#cancel(unit),
+      terminate: (reason) => {
+        const worker = this.#workerOf(unit)
+        if (worker !== undefined) {
+          worker.emit(
+            'error',
+            new WorkerCrashedError(reason, { workerId: worker.threadId, exitCode: null }),
+          )
+        }
+      },
+    }
+  }
+
+  /**
+   * Terminates every worker and waits until they have exited; tasks still running end as
+   * crashes. Idempotent.
+   */
+  destroy(): Promise<void> {
+    this.#destroyed ??= this.#pool.destroy().finally(() => {
+      this.#broadcast?.close()
+    })
+    return this.#destroyed
+  }
+
+  #cancel(unit: Unit): void {
+    if (unit.token !== undefined) {
+      Atomics.store(unit.token, 0, 1)
+      Atomics.notify(unit.token, 0)
+    } else {
+      unit.sendToWorker?.({ type: 'cancel', id: unit.id })
+    }
+  }
+
+  async #onReply(unit: Unit, reply: ReplyMessage): Promise<UnitOutcome> {
+    if (unit.received < reply.sent) {
+      // Progress and streamed values travel beside the reply (threads); wait for the last.
+      unit.expected = reply.sent
+      await new Promise<void>((resolve) => (unit.allReceived = resolve))
+    }
+    this.#units.delete(unit.id)
+    if (reply.retire) this.#retire(unit)
+    this.#watchWorkers()
+    if (reply.type === 'result') return { kind: 'value', value: reply.value }
+    const error = decodeError(reply.error, unit.request.callerStack?.())
+    return reply.init ? { kind: 'init-error', error } : { kind: 'error', error }
+  }
+
+  #onFailure(unit: Unit, failure: unknown): UnitOutcome {
+    this.#units.delete(unit.id)
+    this.#watchWorkers()
+    if (failure instanceof Error && failure.name === 'DataCloneError') {
+      return {
+        kind: 'crash',
+        error: new DataCloneError(
+          `An argument cannot be sent to a worker: ${failure.message}. Send plain data (objects, arrays, numbers, strings, typed arrays, Map, Set, Date), not functions, promises or handles`,
+          undefined,
+          { cause: failure },
+        ),
+      }
+    }
+    if (failure instanceof WorkerCrashedError) {
+      if (unit.crashCause === undefined) return { kind: 'crash', error: failure }
+      return {
+        kind: 'crash',
+        error: new WorkerCrashedError(
+          `${failure.message}: ${describeCause(unit.crashCause)}`,
+          failure,
+          { cause: unit.crashCause },
+        ),
+      }
+    }
+    const cause = unit.crashCause ?? failure
+    return {
+      kind: 'crash',
+      error: new WorkerCrashedError(
+        `the worker running this task failed: ${describeCause(cause)}`,
+        {},
+        { cause },
+      ),
+    }
+  }
+
+  #onSideMessage(unit: Unit, message: SideMessage): void {
+    switch (message.type) {
+      case 'progress':
+      case 'yield':
+        unit.received++
+        if (message.type === 'progress') unit.request.onProgress?.(message.value)
+        else unit.request.onYield?.(message.value)
+        if (unit.expected !== undefined && unit.received >= unit.expected) unit.allReceived?.()
+        return
+      case 'crash':
+        unit.crashCause = decodeError(message.error)
+        return
+    }
+  }
+
+  /** The worker running `unit`: the one tinypool attached the unit's channel to. */
+  #workerOf(unit: Unit): PoolWorker | undefined {
+    return (this.#pool.threads as PoolWorker[]).find((worker) => worker.channel === unit.channel)
+  }
+
+  /** Replaces the worker that ran `unit`, once it has asked to retire (`maxTasksPerChild`). */
+  #retire(unit: Unit): void {
+    const worker = this.#workerOf(unit)
+    // If the worker already took another task, its channel changed; it retires after that one.
+    if (worker !== undefined) {
+      worker.emit('error', new Error('retired after maxTasksPerChild tasks'))
+    }
+  }
+
+  /** Gives every worker tinypool has started an exit listener that runs before tinypool's. */
+  #watchWorkers(): void {
+    for (const worker of this.#pool.threads as PoolWorker[]) {
+      if (this.#known.has(worker)) continue
+      this.#known.add(worker)
+      const emitter = worker.thread ?? worker.process
+      if (emitter === undefined) continue
+      if (worker.process !== undefined) {
+        const child = worker.process
+        liveProcesses.add(child)
+        child.once('exit', () => liveProcesses.delete(child))
+      }
+      emitter.prependListener('exit', (code?: number | null, signal?: NodeJS.Signals | null) => {
+        this.#onExit(worker, code ?? null, signal ?? null)
+      })
+    }
+  }
+
+  #onExit(worker: PoolWorker, exitCode: number | null, signal: NodeJS.Signals | null): void {
+    // Tinypool removes a worker from its list before terminating it; one still listed died.
+    if (!this.#pool.threads.includes(worker)) return
+    const how = signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`
+    worker.emit(
+      'error',
+      new WorkerCrashedError(`the worker running this task ${how}`, {
+        exitCode,
+        signal,
+        workerId: worker.threadId,
+      }),
+    )
+  }
+}
+
+/** Kills worker processes when the program exits, so none is left running as an orphan. */
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.on('exit', () => {
+    for (const child of liveProcesses) child.kill('SIGKILL')
+  })
+}
+
+function describeCause(cause: unknown): string {
+  if (cause instanceof Error) return `${cause.name}: ${cause.message}`
+  return String(cause)
+}
+
+function noop(): void {}
