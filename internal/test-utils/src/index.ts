@@ -97,11 +97,12 @@ export function callbackCount(future: Future<unknown>): number {
  */
 export class TestExecutor extends AbstractExecutor {
   readonly maxWorkers: number
-  /** Every unit of work scheduled, in order: its args (or list of args for a chunk). */
+  /** Every unit of work accepted, in order: its args (or list of args for a chunk). */
   readonly scheduled: Array<{ args: readonly unknown[]; chunk: boolean; options: TaskOptions }> = []
   #queue: Array<{ future: Future<unknown>; start: () => void }> = []
   #running = 0
   #shutdown = false
+  /** Settles when nothing is queued or running. */
   #idle = deferred()
 
   constructor(maxWorkers = 2) {
@@ -127,9 +128,10 @@ export class TestExecutor extends AbstractExecutor {
     args: A,
     options: TaskOptions,
   ): Future<Awaited<R>> {
-    this.scheduled.push({ args, chunk: false, options })
     const fn = task as (...args: A) => R
-    return this.#enqueue(async (): Promise<Awaited<R>> => await fn(...args))
+    const future = this.#enqueue(async (): Promise<Awaited<R>> => await fn(...args))
+    this.scheduled.push({ args, chunk: false, options })
+    return future
   }
 
   protected scheduleChunk<A extends readonly unknown[], R>(
@@ -137,18 +139,20 @@ export class TestExecutor extends AbstractExecutor {
     items: readonly A[],
     options: TaskOptions,
   ): Future<Array<Awaited<R>>> {
-    this.scheduled.push({ args: items, chunk: true, options })
-    return this.#enqueue(async () => {
+    const future = this.#enqueue(async () => {
       const results: Array<Awaited<R>> = []
       for (const args of items) results.push(await (task as (...args: A) => R)(...args))
       return results
     })
+    this.scheduled.push({ args: items, chunk: true, options })
+    return future
   }
 
+  /** Stops accepting work; with `wait`, settles once every queued and running task is done. */
   async shutdown({ wait = true, cancelFutures = false } = {}): Promise<void> {
     this.#shutdown = true
     if (cancelFutures) for (const { future } of this.#queue.splice(0)) future.cancel()
-    if (this.#running === 0) this.#idle.resolve()
+    this.#settleIdle()
     if (wait) await this.#idle.promise
   }
 
@@ -156,11 +160,8 @@ export class TestExecutor extends AbstractExecutor {
     if (this.#shutdown) throw new ShutdownError()
     const future = new Future<R>()
     const start = (): void => {
-      if (!future.setRunningOrNotifyCancel()) {
-        this.#next()
-        return
-      }
-      if (this.#running++ === 0) this.#idle = deferred()
+      if (!future.setRunningOrNotifyCancel()) return
+      this.#running++
       run()
         .then(
           (value) => {
@@ -171,11 +172,12 @@ export class TestExecutor extends AbstractExecutor {
           },
         )
         .finally(() => {
-          if (--this.#running === 0 && this.#queue.length === 0) this.#idle.resolve()
+          this.#running--
           this.#next()
         })
     }
     future.setInterruptHandler(() => undefined)
+    if (this.#running === 0 && this.#queue.length === 0) this.#idle = deferred()
     this.#queue.push({ future, start })
     queueMicrotask(() => this.#next())
     return future
@@ -184,9 +186,14 @@ export class TestExecutor extends AbstractExecutor {
   #next(): void {
     while (this.#running < this.maxWorkers) {
       const entry = this.#queue.shift()
-      if (entry === undefined) return
+      if (entry === undefined) break
       entry.start()
     }
+    this.#settleIdle()
+  }
+
+  #settleIdle(): void {
+    if (this.#running === 0 && this.#queue.length === 0) this.#idle.resolve()
   }
 }
 

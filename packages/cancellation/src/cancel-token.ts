@@ -45,8 +45,8 @@ export class CancelToken {
   readonly #flag: Int32Array
   #reason: unknown
   #controller: AbortController | undefined
-  /** Rebuilt from another token's buffer: another thread may cancel it. */
-  readonly #shared: boolean
+  /** Rebuilt from another token's buffer, or its buffer handed out: another thread may cancel it. */
+  #shared: boolean
   #watching = false
   #disposed = false
 
@@ -94,6 +94,11 @@ export class CancelToken {
    * shared memory, not copied) and rebuild the token there with `new CancelToken(buffer)`.
    */
   get buffer(): SharedArrayBuffer {
+    // Whoever holds the buffer may cancel from another thread: from now on the signal watches.
+    this.#shared = true
+    if (this.#controller !== undefined && !this.#controller.signal.aborted) {
+      this.#watchOtherThreads()
+    }
     return this.#flag.buffer as SharedArrayBuffer
   }
 
@@ -117,16 +122,18 @@ export class CancelToken {
    * An `AbortSignal` that aborts, with {@link CancelToken.reason}, when the token is cancelled:
    * hand it to `fetch`, streams, timers and anything else that takes a signal.
    *
-   * When the token is cancelled from another thread, the signal learns of it through
+   * When the token is cancelled from another thread (it was rebuilt from a buffer, or its
+   * {@link CancelToken.buffer} was handed out), the signal learns of it through
    * `Atomics.waitAsync`, so it fires on this thread's event loop without polling; waiting does
-   * not keep the process alive.
+   * not keep the process alive. Reading the signal always agrees with
+   * {@link CancelToken.cancelled}.
    */
   get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      this.#controller = new AbortController()
-      if (this.cancelled) this.#controller.abort(this.reason)
-    }
-    if (this.#shared && !this.#controller.signal.aborted) this.#watchOtherThreads()
+    this.#controller ??= new AbortController()
+    // A cancellation from another thread may not have been delivered yet; reading agrees with
+    // `cancelled` all the same.
+    if (this.cancelled) this.#controller.abort(this.reason)
+    else if (this.#shared) this.#watchOtherThreads()
     return this.#controller.signal
   }
 
@@ -159,7 +166,7 @@ export class CancelToken {
   /**
    * Stops listening for a cancellation from another thread (see {@link CancelToken.signal}).
    * The flag itself keeps working; only {@link CancelToken.signal} stops learning of remote
-   * cancellations. Call it when a rebuilt token's work is over, so its waiter does not stay
+   * cancellations. Call it when a shared token's work is over, so its waiter does not stay
    * registered for as long as the shared buffer lives. Idempotent.
    */
   [Symbol.dispose](): void {
@@ -175,6 +182,7 @@ export class CancelToken {
     const result = Atomics.waitAsync(this.#flag, 0, ACTIVE)
     const onChange = (): void => {
       this.#watching = false
+      if (this.#disposed) return
       if (this.cancelled) this.#controller?.abort(this.reason)
       else this.#watchOtherThreads()
     }

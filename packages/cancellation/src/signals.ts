@@ -130,7 +130,7 @@ export function raceSignal<T>(
  * operation that a caller can still cancel early.
  *
  * @param ms - milliseconds from now; `Infinity` means no deadline (only the parents count).
- * @throws RangeError when `ms` is negative or not a number.
+ * @throws RangeError when `ms` is negative or `NaN`; TypeError when it is not a number.
  * @example
  * ```ts
  * import { deadline } from '@concurrent/cancellation'
@@ -142,7 +142,8 @@ export function raceSignal<T>(
  */
 export function deadline(ms: number, ...parents: Array<AbortSignal | undefined>): AbortSignal {
   if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0) {
-    throw new RangeError(
+    const ErrorClass = typeof ms === 'number' ? RangeError : TypeError
+    throw new ErrorClass(
       `Expected \`ms\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`,
     )
   }

@@ -226,6 +226,7 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {@link TimeoutError} if `timeout` ms pass first (the future is left alone).
    * @throws `signal.reason` if `signal` aborts first (the future is left alone).
    * @throws the task's own exception if it failed.
+   * @throws RangeError/TypeError (as a rejection) for an invalid `timeout` or `signal`.
    * @example
    * ```ts
    * const value = await future.result({ timeout: 5_000 })
@@ -245,6 +246,7 @@ export class Future<T> implements PromiseLike<T> {
    * @throws {@link CancelledError} if the future is cancelled (Python's rule).
    * @throws {@link TimeoutError} if `timeout` ms pass first (the future is left alone).
    * @throws `signal.reason` if `signal` aborts first.
+   * @throws RangeError/TypeError (as a rejection) for an invalid `timeout` or `signal`.
    * @example
    * ```ts
    * const error = await future.exception()
@@ -360,8 +362,13 @@ export class Future<T> implements PromiseLike<T> {
   }
 
   #wait({ timeout, signal }: WaitOptions): Promise<Settled<T>> {
-    checkTimeout(timeout)
-    checkSignal(signal)
+    try {
+      checkTimeout(timeout)
+      checkSignal(signal)
+    } catch (error) {
+      // A method that returns a promise reports bad options through it, never by throwing.
+      return Promise.reject(error)
+    }
     const now = this.#state
     if (now.state === 'cancelled' || now.state === 'finished') return Promise.resolve(now)
     if (signal?.aborted === true) return Promise.reject(signal.reason)
@@ -403,9 +410,12 @@ export class Future<T> implements PromiseLike<T> {
     this.#state = next
     if (next.state === 'running') return
     this.#interrupt = undefined
-    const callbacks = [...this.#callbacks]
-    this.#callbacks.clear()
-    for (const { fn } of callbacks) this.#invoke(fn)
+    // Iterating the live set lets a callback remove one that has not run yet; callbacks added
+    // from here on run at once (the future is done) and never join the set.
+    for (const entry of this.#callbacks) {
+      this.#callbacks.delete(entry)
+      this.#invoke(entry.fn)
+    }
   }
 
   #invoke(fn: DoneCallback<T>): void {

@@ -94,7 +94,8 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     iterator.#source = iterator.#sourceIsAsync
       ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
       : (iterable as Iterable<T>)[Symbol.iterator]()
-    void iterator.#pump()
+    // A signal that is already aborted submits nothing: the first `next()` rejects with its reason.
+    if (options.signal?.aborted !== true) void iterator.#pump()
     // Refused before any work was accepted (a shut-down executor, bad input): throw from the call.
     const [first, ...rest] = iterator.#outstanding
     if (first?.kind === 'error' && rest.length === 0) {
@@ -219,6 +220,9 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     const source = this.#source
     if (source === undefined) return
     const sync = !this.#sourceIsAsync
+    // When the input's own `next()` throws, the input is over (for-of calls no `return()` then);
+    // any other failure (a bad starmap item, a refused submission) leaves it to be closed.
+    let inputFailed = false
     try {
       while (!this.#closed) {
         if (this.#outstanding.size >= this.#buffersize) {
@@ -228,7 +232,13 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
         const chunk: A[] = []
         let ended = false
         while (chunk.length < this.#chunksize) {
-          const step = sync ? (source as Iterator<T>).next() : await source.next()
+          let step: IteratorResult<T>
+          try {
+            step = sync ? (source as Iterator<T>).next() : await source.next()
+          } catch (error) {
+            inputFailed = true
+            throw error
+          }
           if (this.#closed) return
           if (step.done === true) {
             ended = true
@@ -241,6 +251,7 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
       }
     } catch (error) {
       this.#push({ kind: 'error', error })
+      if (!inputFailed) void this.#stopSource()
     } finally {
       this.#sourceDone = true
       this.#wake()

@@ -16,7 +16,8 @@ export function describe(value: unknown): string {
 }
 
 /**
- * Throws unless `value` is `undefined` or a number of milliseconds from 0 up (`Infinity` allowed).
+ * Throws unless `value` is `undefined` or a number of milliseconds from 0 up (`Infinity` allowed):
+ * a TypeError for a value that is not a number, a RangeError for a number out of range.
  *
  * @internal
  */
@@ -26,14 +27,16 @@ export function checkTimeout(
 ): asserts value is number | undefined {
   if (value === undefined) return
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(
+    const ErrorClass = typeof value === 'number' ? RangeError : TypeError
+    throw new ErrorClass(
       `Expected \`${name}\` to be a number of milliseconds from 0 and up, got ${describe(value)}`,
     )
   }
 }
 
 /**
- * Throws unless `value` is `undefined` or an integer from `min` up (`Infinity` when `infinite`).
+ * Throws unless `value` is `undefined` or an integer from `min` up (`Infinity` when `infinite`):
+ * a TypeError for a value that is not a number, a RangeError for any other number.
  *
  * @internal
  */
@@ -47,7 +50,8 @@ export function checkInteger(
   const ok =
     typeof value === 'number' && (Number.isInteger(value) || (infinite && value === Infinity))
   if (!ok || value < min) {
-    throw new RangeError(
+    const ErrorClass = typeof value === 'number' ? RangeError : TypeError
+    throw new ErrorClass(
       `Expected \`${name}\` to be an integer from ${min} and up${infinite ? ' (or Infinity)' : ''}, got ${describe(value)}`,
     )
   }
