@@ -198,3 +198,5 @@ export class TestExecutor extends AbstractExecutor {
 }
 
 export { CancelledError }
+
+export { executorFactories, liveBackends, type ExecutorFactory } from './executors.js'

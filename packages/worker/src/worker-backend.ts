@@ -120,6 +120,11 @@ type PoolWorker = TinypoolWorker & {
 }
 
 const liveProcesses = new Set<ChildProcess>()
+
+/** Backends not yet destroyed, so a test suite can prove it leaves no workers behind. */
+const liveBackends = ((globalThis as { [key: symbol]: Set<WorkerBackend> | undefined })[
+  Symbol.for('concurrent.liveBackends')
+] ??= new Set<WorkerBackend>())
 let exitHookInstalled = false
 
 /**
@@ -173,6 +178,7 @@ export class WorkerBackend {
       installExitHook()
     }
     this.#watchWorkers()
+    liveBackends.add(this)
   }
 
   /** How many workers exist now (starting, busy or idle). */
@@ -250,6 +256,7 @@ export class WorkerBackend {
   destroy(): Promise<void> {
     this.#destroyed ??= this.#pool.destroy().finally(() => {
       this.#broadcast?.close()
+      liveBackends.delete(this)
     })
     return this.#destroyed
   }
