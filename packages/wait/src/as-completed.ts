@@ -8,6 +8,8 @@
  */
 import { checkSignal, checkTimeout, TimeoutError, type Future } from '@concurrent/future'
 
+import { deadlineIn, setDeadline } from './internal/deadline.js'
+
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {
   /**
@@ -26,25 +28,39 @@ export interface AsCompletedOptions {
 }
 
 /**
- * What {@link asCompleted} returns: an async iterable of futures.
+ * A future as {@link asCompleted} hands it out: the {@link Future} itself, typed without `then`.
  *
- * It is its own interface, not `AsyncIterable<Future<T>>`, because TypeScript types a
- * `for await` loop over the global `AsyncIterable<PromiseLike<T>>` as if each element were
- * awaited (to `T`), while at run time the loop hands out the futures themselves.
+ * A `for await` loop does not await the values an async iterator hands out, but TypeScript
+ * sometimes types them as if it did: as `T` for a `Future<T>`, in every loop over a type it has
+ * met before in the program (its cached iteration types are awaited, fresh ones are not). A
+ * thenable loop variable would so be typed `Future<T>` in one loop and `T` in the next. Typing
+ * `then` as `never` keeps it a `Future<T>` in every loop: `done.result()`, `done.exception()`
+ * and `futures.indexOf(done)` compile, and lint rules such as `await-thenable` point
+ * `await done` to `done.result()`.
+ *
+ * @category Waiting
+ */
+export interface CompletedFuture<T> extends Future<T> {
+  /** Hidden from the type: read the outcome with `result()` or `exception()` instead. */
+  readonly then: never
+}
+
+/**
+ * What {@link asCompleted} returns: an async iterable of the futures themselves.
  *
  * @category Waiting
  */
 export interface FutureIterable<T> {
   /** Starts a fresh pass over the futures; callbacks are added now and removed when it ends. */
-  [Symbol.asyncIterator](): AsyncIterator<Future<T>, undefined>
+  [Symbol.asyncIterator](): AsyncIterator<CompletedFuture<T>, undefined>
 }
 
 /**
  * Yields each future as it finishes (or is cancelled): the ones already done first, in input
  * order, then the others in completion order. A future given twice is yielded once.
  *
- * The loop variable is the Future itself, not its value: call `done.result()` (or `await done`)
- * to get the value or the error. Leaving the loop early removes every callback it added.
+ * The loop variable is the Future itself, not its value: call `done.result()` to get the value
+ * (or the error); it is typed as a {@link CompletedFuture}, a `Future<T>` whose `then` is hidden. Leaving the loop early removes every callback it added.
  *
  * @returns an async iterable of the futures, in completion order.
  * @throws `TimeoutError` (from the loop) when `timeout` passes with futures unfinished.
@@ -70,13 +86,13 @@ export function asCompleted<T>(
   const deadline =
     options.timeout === undefined || options.timeout === Infinity
       ? undefined
-      : Date.now() + options.timeout
+      : deadlineIn(options.timeout)
   return {
     [Symbol.asyncIterator]: () => new AsCompletedIterator(unique, deadline, options.signal),
   }
 }
 
-class AsCompletedIterator<T> implements AsyncIterator<Future<T>, undefined> {
+class AsCompletedIterator<T> implements AsyncIterator<CompletedFuture<T>, undefined> {
   /** Finished futures not yet handed out, in the order they finished. */
   readonly #finished: Array<Future<T>> = []
   readonly #removers: Array<() => void> = []
@@ -107,11 +123,29 @@ class AsCompletedIterator<T> implements AsyncIterator<Future<T>, undefined> {
     }
   }
 
-  async next(): Promise<IteratorResult<Future<T>, undefined>> {
+  /** Settles when the last next() call has; a call made before then waits its turn. */
+  #turn: Promise<unknown> = Promise.resolve()
+
+  next(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
+    // Called again before the last call settles (by hand, not by `for await`), each call still
+    // gets a future of its own: calls queue, as an async generator's do.
+    const result = this.#turn.then(() => this.#next())
+    this.#turn = result.catch(() => undefined)
+    return result
+  }
+
+  return(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
+    const result = this.#finish()
+    // A next() still waiting ends as done, its timer and signal listener removed.
+    this.#wake?.()
+    return Promise.resolve(result)
+  }
+
+  async #next(): Promise<IteratorResult<CompletedFuture<T>, undefined>> {
     if (this.#closed) return { done: true, value: undefined }
     try {
       while (this.#finished.length === 0) {
-        if (this.#yielded === this.#total) return this.#finish()
+        if (this.#closed || this.#yielded === this.#total) return this.#finish()
         await this.#waitForOne()
       }
     } catch (error) {
@@ -119,21 +153,17 @@ class AsCompletedIterator<T> implements AsyncIterator<Future<T>, undefined> {
       throw error
     }
     this.#yielded++
-    return { done: false, value: this.#finished.shift() as Future<T> }
-  }
-
-  return(): Promise<IteratorResult<Future<T>, undefined>> {
-    return Promise.resolve(this.#finish())
+    return { done: false, value: this.#finished.shift() as CompletedFuture<T> }
   }
 
   #waitForOne(): Promise<void> {
     const signal = this.#signal
     const deadline = this.#deadline
     return new Promise<void>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
+      let clearTimer: (() => void) | undefined
       const cleanup = (): void => {
         this.#wake = undefined
-        if (timer !== undefined) clearTimeout(timer)
+        clearTimer?.()
         signal?.removeEventListener('abort', onAbort)
       }
       const onAbort = (): void => {
@@ -150,19 +180,16 @@ class AsCompletedIterator<T> implements AsyncIterator<Future<T>, undefined> {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       if (deadline !== undefined) {
-        timer = setTimeout(
-          () => {
-            cleanup()
-            const unfinished = this.#total - this.#yielded
-            reject(new TimeoutError(`${unfinished} (of ${this.#total}) futures unfinished`))
-          },
-          Math.max(0, deadline - Date.now()),
-        )
+        clearTimer = setDeadline(deadline, () => {
+          cleanup()
+          const unfinished = this.#total - this.#yielded
+          reject(new TimeoutError(`${unfinished} (of ${this.#total}) futures unfinished`))
+        })
       }
     })
   }
 
-  #finish(): IteratorResult<Future<T>, undefined> {
+  #finish(): IteratorResult<CompletedFuture<T>, undefined> {
     this.#closed = true
     for (const remove of this.#removers.splice(0)) remove()
     this.#finished.length = 0

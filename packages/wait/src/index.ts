@@ -1,4 +1,9 @@
-export { asCompleted, type AsCompletedOptions, type FutureIterable } from './as-completed.js'
+export {
+  asCompleted,
+  type AsCompletedOptions,
+  type CompletedFuture,
+  type FutureIterable,
+} from './as-completed.js'
 export { gather, type FutureValue, type GatherOptions } from './gather.js'
 export {
   ALL_COMPLETED,

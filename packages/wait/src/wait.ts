@@ -5,6 +5,8 @@
  */
 import { checkSignal, checkTimeout, describe, type Future } from '@concurrent/future'
 
+import { deadlineIn, setDeadline } from './internal/deadline.js'
+
 /**
  * Return when any future finishes or is cancelled.
  *
@@ -75,7 +77,7 @@ export interface WaitResult<T> {
  *
  * @returns a promise for `{ done, notDone }`; it resolves (never rejects) on timeout.
  * @throws `signal.reason` if `signal` aborts first.
- * @throws RangeError/TypeError for invalid options.
+ * @throws RangeError/TypeError (as a rejection) for an invalid `timeout`, `signal` or `returnWhen`.
  * @example
  * ```ts
  * import { wait, FIRST_EXCEPTION } from '@concurrent/executors'
@@ -90,24 +92,25 @@ export function wait<T>(
   options: WaitForOptions = {},
 ): Promise<WaitResult<T>> {
   const { timeout, signal, returnWhen = ALL_COMPLETED } = options
-  checkTimeout(timeout)
-  checkSignal(signal)
-  if (
-    returnWhen !== FIRST_COMPLETED &&
-    returnWhen !== FIRST_EXCEPTION &&
-    returnWhen !== ALL_COMPLETED
-  ) {
-    throw new TypeError(
-      `Expected \`returnWhen\` to be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`,
-    )
+  try {
+    checkTimeout(timeout)
+    checkSignal(signal)
+    checkReturnWhen(returnWhen)
+  } catch (error) {
+    // A function that returns a promise reports bad options through it, never by throwing.
+    return Promise.reject(error)
   }
   const all = new Set(futures)
   const done = new Set<Future<T>>()
   for (const future of all) if (future.done()) done.add(future)
-  const result = (): WaitResult<T> => ({
-    done: new Set(done),
-    notDone: new Set([...all].filter((future) => !done.has(future))),
-  })
+  // Read each future's state, not only the callbacks seen so far: a future finished inside
+  // another future's done callback is done before its own callback to us has run.
+  const result = (): WaitResult<T> => {
+    const finished = new Set<Future<T>>()
+    const unfinished = new Set<Future<T>>()
+    for (const future of all) (future.done() ? finished : unfinished).add(future)
+    return { done: finished, notDone: unfinished }
+  }
   const satisfied = (): boolean => {
     if (done.size === all.size) return true
     if (returnWhen === FIRST_COMPLETED) return done.size > 0
@@ -120,10 +123,10 @@ export function wait<T>(
 
   return new Promise<WaitResult<T>>((resolve, reject) => {
     const removers: Array<() => void> = []
-    let timer: ReturnType<typeof setTimeout> | undefined
+    let clearTimer: (() => void) | undefined
     const cleanup = (): void => {
       for (const remove of removers.splice(0)) remove()
-      if (timer !== undefined) clearTimeout(timer)
+      clearTimer?.()
       signal?.removeEventListener('abort', onAbort)
     }
     const onAbort = (): void => {
@@ -144,13 +147,21 @@ export function wait<T>(
       if (!done.has(future)) removers.push(future.addDoneCallback(onDone))
     }
     if (timeout !== undefined && timeout !== Infinity) {
-      timer = setTimeout(() => {
+      clearTimer = setDeadline(deadlineIn(timeout), () => {
         cleanup()
         resolve(result())
-      }, timeout)
+      })
     }
     signal?.addEventListener('abort', onAbort, { once: true })
   })
+}
+
+function checkReturnWhen(value: unknown): asserts value is ReturnWhen {
+  if (value !== FIRST_COMPLETED && value !== FIRST_EXCEPTION && value !== ALL_COMPLETED) {
+    throw new TypeError(
+      `Expected \`returnWhen\` to be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(value)}`,
+    )
+  }
 }
 
 /** Finished with an exception (a cancelled future is not a failure, as in Python). */
