@@ -1,0 +1,42 @@
+/**
+ * The executors' effect on the program around them: idle workers do not keep it alive, and
+ * worker processes never outlive it. Each case runs a real script in a child process.
+ */
+import { execFile } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+
+import { describe, expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const script = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('a program using the executors', () => {
+  it('exits by itself when its work is done, without calling shutdown()', async () => {
+    const { stdout } = await run(process.execPath, [script('no-shutdown.mjs')], { timeout: 30_000 })
+    expect(stdout.trim()).toBe('3 7')
+  })
+
+  it('takes its worker processes with it when it exits, even busy ones (no orphans)', async () => {
+    const { stdout } = await run(process.execPath, [script('exit-while-busy.mjs')], {
+      timeout: 30_000,
+    })
+    const pids = JSON.parse(stdout.trim()) as number[]
+    expect(pids).toHaveLength(2)
+    expect(new Set(pids).size).toBe(2)
+    for (let attempt = 0; attempt < 50 && pids.some(isAlive); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    expect(pids.filter(isAlive)).toEqual([])
+  })
+})
