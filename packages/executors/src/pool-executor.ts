@@ -141,6 +141,26 @@ export abstract class PoolExecutor extends AbstractExecutor {
     await this.#core.shutdown(options.wait ?? true, options.cancelFutures ?? false)
   }
 
+  /**
+   * Schedules `task(...args)` and returns its future at once: a {@link TaskFuture}, so the
+   * task's `reportProgress` values reach `future.onProgress` listeners.
+   *
+   * @returns the task's future.
+   * @throws `ShutdownError` if the executor is shut down.
+   * @example
+   * ```ts
+   * const future = pool.submit(tasks.crunch, items)
+   * future.onProgress((p) => console.log('progress', p))
+   * console.log(await future)
+   * ```
+   */
+  override submit<A extends readonly unknown[], R>(
+    task: Task<A, R>,
+    ...args: A
+  ): TaskFuture<Awaited<R>> {
+    return this.schedule(task, args, {})
+  }
+
   protected schedule<A extends readonly unknown[], R>(
     task: Task<A, R>,
     args: A,

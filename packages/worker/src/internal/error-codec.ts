@@ -57,7 +57,7 @@ const classes: Readonly<Record<string, ErrorClass>> = {
   DataCloneError: DataCloneError as unknown as ErrorClass,
 }
 
-const skipped = new Set(['name', 'message', 'stack', 'cause', 'errors'])
+const skipped = new Set(['name', 'message', 'stack', 'cause'])
 
 /** Encodes anything thrown so that it can be posted to another thread or process. */
 export function encodeError(thrown: unknown, seen = new Set<unknown>()): EncodedError {
@@ -67,14 +67,18 @@ export function encodeError(thrown: unknown, seen = new Set<unknown>()): Encoded
   if (seen.has(thrown)) return { kind: 'cycle' }
   seen.add(thrown)
   const error = thrown as Error & { errors?: unknown }
+  // Only an AggregateError's `errors` are errors to revive; any other error's `errors` (a
+  // validation library's list of issues) is an own property like the rest.
+  const isAggregate = error instanceof AggregateError
+  const errors: unknown[] = isAggregate && Array.isArray(error.errors) ? error.errors : []
   const props: Record<string, unknown> = {}
   for (const key of Object.keys(error)) {
-    if (skipped.has(key)) continue
+    if (skipped.has(key) || (isAggregate && key === 'errors')) continue
     const value = (error as unknown as Record<string, unknown>)[key]
     props[key] = cloneable(value) ? value : String(value)
   }
   const hasCause = 'cause' in error
-  return {
+  const encoded: EncodedError = {
     kind: 'error',
     ctor: classFor(error),
     name: String(error.name),
@@ -83,10 +87,12 @@ export function encodeError(thrown: unknown, seen = new Set<unknown>()): Encoded
     props,
     hasCause,
     cause: hasCause ? encodeError(error.cause, seen) : undefined,
-    errors: Array.isArray(error.errors)
-      ? error.errors.map((inner: unknown) => encodeError(inner, seen))
-      : undefined,
+    errors: isAggregate ? errors.map((inner: unknown) => encodeError(inner, seen)) : undefined,
   }
+  // `seen` guards against cycles only: an error reached again along another path (the same
+  // error twice in an AggregateError) is encoded again, not lost.
+  seen.delete(thrown)
+  return encoded
 }
 
 /**
@@ -137,10 +143,17 @@ export function decodeError(encoded: EncodedError, callerStack?: string): unknow
 
 function classFor(error: Error): string {
   if (error instanceof AggregateError) return 'AggregateError'
-  const constructorName = (error.constructor as { name?: unknown } | undefined)?.name
-  if (typeof constructorName === 'string' && constructorName in classes) {
-    const Class = classes[constructorName]
-    if (Class !== undefined && error instanceof Class) return constructorName
+  // The nearest class on the prototype chain that the other side revives: a user's subclass of
+  // TypeError is still a TypeError there (and an `Error` subclass an `Error`).
+  for (
+    let proto: unknown = Object.getPrototypeOf(error);
+    typeof proto === 'object' && proto !== null;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name
+    if (typeof name === 'string' && Object.hasOwn(classes, name)) {
+      if (classes[name]?.prototype === proto) return name
+    }
   }
   return 'Error'
 }

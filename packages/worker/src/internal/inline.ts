@@ -15,6 +15,10 @@ import type { TaskSpec } from './protocol.js'
 
 const specs = new WeakMap<object, TaskSpec>()
 
+// `arguments` is the function's own. `__name` is the helper that code compiled by tsx (esbuild's
+// `keepNames`) wraps inner functions and classes in; the worker provides it.
+const provided = new Set(['arguments', '__name'])
+
 // Loaded on first use: only the submitting side needs a parser, and workers import this
 // package too (for the in-task API) without paying for one.
 let parser: { acorn: typeof Acorn; scope: typeof EslintScope } | undefined
@@ -70,7 +74,7 @@ function checkedSource(fn: (...args: never[]) => unknown): string {
     sourceType: 'script',
   })
   const free = new Set(manager.globalScope?.through.map((reference) => reference.identifier.name))
-  const outer = [...free].filter((name) => !(name in globalThis) && name !== 'arguments')
+  const outer = [...free].filter((name) => !(name in globalThis) && !provided.has(name))
   if (outer.length > 0) {
     const names = outer.map((name) => `\`${name}\``).join(', ')
     throw new InlineTaskError(

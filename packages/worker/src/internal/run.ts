@@ -129,8 +129,13 @@ export async function lookup(spec: TaskSpec): Promise<AnyFunction> {
   if (spec.kind === 'inline') {
     let fn = inline.get(spec.source)
     if (fn === undefined) {
-      // Indirect eval: the source runs in the global scope, with no access to this module.
-      fn = (0, eval)(`(${spec.source})`) as AnyFunction
+      // Indirect eval: the source runs in the global scope, with no access to this module. Code
+      // compiled by tsx calls `__name(fn, 'fn')`, a helper of the module it came from: the
+      // worker passes its own.
+      const compile = (0, eval)(`(__name) => (${spec.source})`) as (
+        name: typeof keepName,
+      ) => AnyFunction
+      fn = compile(keepName)
       inline.set(spec.source, fn)
     }
     return fn
@@ -225,6 +230,11 @@ function typeScriptUrl(url: string, code: unknown): string | undefined {
     }
   }
   return undefined
+}
+
+/** esbuild's `__name` helper (its `keepNames` option), which tsx-compiled inline tasks call. */
+function keepName<T extends object>(target: T, value: string): T {
+  return Object.defineProperty(target, 'name', { value, configurable: true })
 }
 
 function fileOf(url: string): string {
