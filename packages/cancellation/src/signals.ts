@@ -147,6 +147,27 @@ export function deadline(ms: number, ...parents: Array<AbortSignal | undefined>)
       `Expected \`ms\` to be a number from 0 and up, got \`${String(ms)}\` (${typeof ms})`,
     )
   }
-  const timeout = ms === Infinity ? undefined : AbortSignal.timeout(ms)
+  const timeout = ms === Infinity ? undefined : timeoutSignal(ms)
   return anySignal(timeout, ...parents) ?? new AbortController().signal
+}
+
+/** The longest delay one timer holds; `AbortSignal.timeout` fires at once beyond it. */
+const MAX_DELAY = 2 ** 31 - 1
+
+/** `AbortSignal.timeout(ms)`, also for delays longer than one timer can hold (~24.8 days). */
+function timeoutSignal(ms: number): AbortSignal {
+  if (ms <= MAX_DELAY) return AbortSignal.timeout(ms)
+  const controller = new AbortController()
+  const end = performance.now() + ms
+  const arm = (): void => {
+    const remaining = end - performance.now()
+    if (remaining <= 0) {
+      controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'))
+      return
+    }
+    // Unreferenced, like AbortSignal.timeout's own timer: a deadline never keeps a program alive.
+    setTimeout(arm, Math.min(remaining, MAX_DELAY)).unref()
+  }
+  arm()
+  return controller.signal
 }

@@ -15,6 +15,7 @@
 import { CancelledError } from '@concurrent/cancellation'
 
 import { InvalidStateError, TimeoutError } from './errors.js'
+import { deadlineIn, setDeadline } from './internal/deadline.js'
 import { reportCallbackError } from './internal/report.js'
 import { checkSignal, checkTimeout } from './internal/validate.js'
 
@@ -374,9 +375,9 @@ export class Future<T> implements PromiseLike<T> {
     if (signal?.aborted === true) return Promise.reject(signal.reason)
     if (timeout === 0) return Promise.reject(timedOut(timeout))
     return new Promise<Settled<T>>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
+      let clearTimer: (() => void) | undefined
       const cleanup = (): void => {
-        if (timer !== undefined) clearTimeout(timer)
+        clearTimer?.()
         signal?.removeEventListener('abort', onAbort)
         remove()
       }
@@ -389,10 +390,10 @@ export class Future<T> implements PromiseLike<T> {
         resolve(this.#state as Settled<T>)
       })
       if (timeout !== undefined && timeout !== Infinity) {
-        timer = setTimeout(() => {
+        clearTimer = setDeadline(deadlineIn(timeout), () => {
           cleanup()
           reject(timedOut(timeout))
-        }, timeout)
+        })
       }
       signal?.addEventListener('abort', onAbort, { once: true })
     })

@@ -25,6 +25,7 @@ export {
   type InterruptHandler,
   type WaitOptions,
 } from './future.js'
+export { deadlineIn, setDeadline } from './internal/deadline.js'
 export { reportCallbackError } from './internal/report.js'
 export { checkInteger, checkSignal, checkTimeout, describe } from './internal/validate.js'
 export type { Task, TaskReference } from './task.js'

@@ -6,9 +6,14 @@
  * callback it added when the loop ends, however it ends (`break`, throw, timeout), so waiting
  * never leaks listeners onto long-lived futures. It never polls.
  */
-import { checkSignal, checkTimeout, TimeoutError, type Future } from '@concurrent/future'
-
-import { deadlineIn, setDeadline } from './internal/deadline.js'
+import {
+  checkSignal,
+  checkTimeout,
+  deadlineIn,
+  setDeadline,
+  TimeoutError,
+  type Future,
+} from '@concurrent/future'
 
 /** Options of {@link asCompleted}. */
 export interface AsCompletedOptions {

@@ -3,9 +3,14 @@
  * `concurrent.futures.wait` does. One done callback per pending future, all removed before the
  * promise settles; the futures themselves are never changed.
  */
-import { checkSignal, checkTimeout, describe, type Future } from '@concurrent/future'
-
-import { deadlineIn, setDeadline } from './internal/deadline.js'
+import {
+  checkSignal,
+  checkTimeout,
+  deadlineIn,
+  describe,
+  setDeadline,
+  type Future,
+} from '@concurrent/future'
 
 /**
  * Return when any future finishes or is cancelled.

@@ -15,7 +15,8 @@
  */
 import {
   BrokenExecutorError,
-  CancelledError,
+  deadlineIn,
+  setDeadline,
   ShutdownError,
   TimeoutError,
   type TaskOptions,
@@ -35,8 +36,8 @@ export interface WorkItem<P> {
   removed: boolean
   unit: RunningUnit | undefined
   startedAt: number
-  timer: ReturnType<typeof setTimeout> | undefined
-  graceTimer: ReturnType<typeof setTimeout> | undefined
+  clearTimer: (() => void) | undefined
+  clearGraceTimer: (() => void) | undefined
   interrupted: boolean
   onAbort: (() => void) | undefined
 }
@@ -125,8 +126,8 @@ export class ExecutionCore<P> {
       removed: false,
       unit: undefined,
       startedAt: 0,
-      timer: undefined,
-      graceTimer: undefined,
+      clearTimer: undefined,
+      clearGraceTimer: undefined,
       interrupted: false,
       onAbort: undefined,
     }
@@ -213,15 +214,15 @@ export class ExecutionCore<P> {
     item.future.setInterruptHandler(() => this.#interrupt(item))
     const { timeout } = item.options
     if (timeout !== undefined && timeout !== Infinity) {
-      item.timer = setTimeout(() => {
-        item.timer = undefined
+      item.clearTimer = setDeadline(deadlineIn(timeout), () => {
+        item.clearTimer = undefined
         if (!item.future.done()) {
           item.future.setException(
             new TimeoutError(`the task did not finish within its timeout of ${timeout} ms`),
           )
         }
         this.#interrupt(item)
-      }, timeout)
+      })
     }
     void unit.outcome.then((outcome) => this.#settle(item, outcome))
   }
@@ -232,12 +233,12 @@ export class ExecutionCore<P> {
     item.interrupted = true
     item.unit.cancel()
     const unit = item.unit
-    item.graceTimer = setTimeout(() => {
-      item.graceTimer = undefined
+    item.clearGraceTimer = setDeadline(deadlineIn(this.#options.gracePeriod), () => {
+      item.clearGraceTimer = undefined
       unit.terminate(
         `the task did not stop within the gracePeriod of ${this.#options.gracePeriod} ms after it was interrupted, so its worker was terminated`,
       )
-    }, this.#options.gracePeriod)
+    })
   }
 
   /** A user's signal aborted: reject with its reason, and stop the task if it is running. */
@@ -263,8 +264,8 @@ export class ExecutionCore<P> {
   }
 
   #settle(item: WorkItem<P>, outcome: UnitOutcome): void {
-    if (item.timer !== undefined) clearTimeout(item.timer)
-    if (item.graceTimer !== undefined) clearTimeout(item.graceTimer)
+    item.clearTimer?.()
+    item.clearGraceTimer?.()
     this.#running.delete(item)
     this.#busyTime += performance.now() - item.startedAt
     const { future } = item
@@ -322,5 +323,3 @@ export class ExecutionCore<P> {
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 }
-
-export { CancelledError }

@@ -15,6 +15,7 @@
 import type { TaskOptions } from '../executor.js'
 import type { Future } from '../future.js'
 import { TimeoutError } from '../errors.js'
+import { deadlineIn, setDeadline } from './deadline.js'
 
 /** How the iterator submits work: bound to one executor and one task. */
 export interface MapHost<A, R> {
@@ -74,7 +75,7 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     this.#deadline =
       options.timeout === undefined || options.timeout === Infinity
         ? undefined
-        : Date.now() + options.timeout
+        : deadlineIn(options.timeout)
     this.#taskOptions = options.signal === undefined ? {} : { signal: options.signal }
   }
 
@@ -177,9 +178,9 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     const deadline = this.#deadline
     if (signal === undefined && deadline === undefined) return promise
     return new Promise<V>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined
+      let clearTimer: (() => void) | undefined
       const finish = (): void => {
-        if (timer !== undefined) clearTimeout(timer)
+        clearTimer?.()
         signal?.removeEventListener('abort', onAbort)
       }
       const onAbort = (): void => {
@@ -193,14 +194,11 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
       }
       signal?.addEventListener('abort', onAbort, { once: true })
       if (deadline !== undefined) {
-        timer = setTimeout(
-          () => {
-            finish()
-            this.#close()
-            reject(new TimeoutError(`map did not finish within its timeout`))
-          },
-          Math.max(0, deadline - Date.now()),
-        )
+        clearTimer = setDeadline(deadline, () => {
+          finish()
+          this.#close()
+          reject(new TimeoutError(`map did not finish within its timeout`))
+        })
       }
       promise.then(
         (value) => {

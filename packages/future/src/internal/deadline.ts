@@ -11,7 +11,11 @@
 /** The longest delay a timer holds. */
 const MAX_DELAY = 2 ** 31 - 1
 
-/** A deadline `ms` milliseconds from now, on the clock {@link setDeadline} reads. */
+/**
+ * A deadline `ms` milliseconds from now, on the clock {@link setDeadline} reads.
+ *
+ * @internal
+ */
 export function deadlineIn(ms: number): number {
   return performance.now() + ms
 }
@@ -20,6 +24,7 @@ export function deadlineIn(ms: number): number {
  * Calls `fn` once `deadline` (from {@link deadlineIn}) has passed.
  *
  * @returns a function that cancels the timer.
+ * @internal
  */
 export function setDeadline(deadline: number, fn: () => void): () => void {
   let timer: ReturnType<typeof setTimeout>
