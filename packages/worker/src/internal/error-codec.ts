@@ -5,9 +5,10 @@
  * and its process runtime hands back a plain object. This codec keeps the `name`, `message`,
  * `stack`, own enumerable properties (each either cloneable or turned into a string) and the
  * `cause` chain (with a cycle guard); built-in error classes and this library's own are revived
- * as their class, anything else as an `Error` with the original `name`. When decoding, the
- * worker's stack is joined to the stack of the call that submitted the task, the way CPython's
- * `_rebuild_exc` hangs the remote traceback on the exception it re-raises.
+ * as their class, a subclass of one as that class, anything else as an `Error`, always with the
+ * original `name`. When decoding, the worker's stack is joined to the stack of the call that
+ * submitted the task, the way CPython's `_rebuild_exc` hangs the remote traceback on the
+ * exception it re-raises.
  */
 import { CancelledError } from '@concurrent/cancellation'
 import {
