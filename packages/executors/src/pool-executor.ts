@@ -31,6 +31,8 @@ export interface UnitPayload {
   readonly task: unknown
   readonly args: readonly unknown[]
   readonly chunk: boolean
+  /** A chunk of single arguments rather than of argument lists. */
+  readonly flat?: boolean
   readonly transfer: readonly unknown[]
   readonly callerStack: (() => string | undefined) | undefined
   onYield: ((value: unknown) => void) | undefined

@@ -74,6 +74,8 @@ export interface UnitRequest {
   readonly task: TaskSpec
   readonly args: readonly unknown[]
   readonly chunk: boolean
+  /** A chunk whose `args` are single arguments rather than argument lists. */
+  readonly flat?: boolean | undefined
   readonly transfer: readonly Transferable[]
   /** Where the submitting call was, to join to a task error's stack. */
   readonly callerStack?: (() => string | undefined) | undefined
@@ -219,6 +221,7 @@ export class WorkerBackend {
       task: request.task,
       args: request.args,
       chunk: request.chunk,
+      flat: request.flat ?? false,
       cancel: token?.buffer,
       init: this.#options.initializer,
       maxTasks: this.#options.maxTasksPerChild,

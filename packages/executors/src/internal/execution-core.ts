@@ -188,6 +188,10 @@ export class ExecutionCore<P> {
   }
 
   #pump(): void {
+    // Never more units than workers: tinypool's own queue stays empty, so a future waiting here
+    // stays cancellable, and a task's timeout starts when a worker takes it. (Handing tinypool
+    // extra units would keep workers busier, but a unit queued there when its worker is
+    // replaced waits for a worker that tinypool only starts on the next run().)
     while (this.#running.size < this.#options.maxWorkers) {
       const item = this.#queue.shift()
       if (item === undefined) break

@@ -53,6 +53,7 @@ export function workerPool(
         task: payload.task as TaskSpec,
         args: payload.args,
         chunk: payload.chunk,
+        flat: payload.flat,
         transfer: payload.transfer as Transferable[],
         callerStack: payload.callerStack,
         onProgress: (value) => item.future.emitProgress(value),
@@ -69,7 +70,16 @@ export function workerPool(
       else checkCloneable(args, spec.name)
       const transfer =
         runtime === 'thread' ? transferListOf(chunk ? (args as unknown[][]).flat() : args) : []
-      return { task: spec, args, chunk, transfer, callerStack: captureCaller(), onYield: undefined }
+      const flat = chunk && (args as unknown[][]).every((item) => item.length === 1)
+      return {
+        task: spec,
+        args: flat ? (args as unknown[][]).map((item) => item[0]) : args,
+        chunk,
+        flat,
+        transfer,
+        callerStack: captureCaller(),
+        onYield: undefined,
+      }
     },
   }
 }

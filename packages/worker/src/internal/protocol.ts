@@ -20,9 +20,14 @@ export interface RunMessage {
   readonly type: 'run'
   readonly id: number
   readonly task: TaskSpec
-  /** The arguments; for a chunk, a list of argument lists. */
+  /** The arguments; for a chunk, a list of argument lists (or of single arguments, `flat`). */
   readonly args: readonly unknown[]
   readonly chunk: boolean
+  /**
+   * A chunk of a one-argument task sent as the list of those arguments: structured clone
+   * copies a flat list many times faster than a list of one-element lists.
+   */
+  readonly flat: boolean
   /** The cancel token's shared state (threads only). */
   readonly cancel: SharedArrayBuffer | undefined
   /** The pool's initializer, run once per worker before its first task. */

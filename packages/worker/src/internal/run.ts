@@ -57,6 +57,8 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       }
     }
     const fn = await lookup(message.task)
+    // Cancelled while it waited for this worker: do not start it.
+    token.throwIfCancelled()
     const progress = (value: unknown): void => {
       sent++
       side.send(message, { type: 'progress', id: message.id, value })
@@ -65,7 +67,8 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       sent++
       side.send(message, { type: 'yield', id: message.id, index: yielded++, value })
     }
-    const value = await invokeTask(fn, message.args, message.chunk, { token, progress }, onYield)
+    const args = message.flat ? message.args.map((arg) => [arg]) : message.args
+    const value = await invokeTask(fn, args, message.chunk, { token, progress }, onYield)
     return { type: 'result', id: message.id, value, sent, retire }
   } catch (error) {
     return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
