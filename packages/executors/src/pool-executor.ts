@@ -61,6 +61,7 @@ type Prepare = (task: unknown, args: readonly unknown[], chunk: boolean) => Unit
 export abstract class PoolExecutor extends AbstractExecutor {
   readonly #core: ExecutionCore<UnitPayload>
   readonly #prepare: Prepare
+  readonly #maxQueue: number
   /** The number of tasks that can run at once. */
   readonly maxWorkers: number
 
@@ -75,6 +76,7 @@ export abstract class PoolExecutor extends AbstractExecutor {
   ) {
     super()
     this.maxWorkers = options.maxWorkers
+    this.#maxQueue = options.maxQueue
     this.#core = new ExecutionCore(options, parts.runner)
     this.#prepare = parts.prepare
   }
@@ -179,6 +181,12 @@ export abstract class PoolExecutor extends AbstractExecutor {
   ): TaskFuture<Array<Awaited<R>>> {
     this.#core.checkOpen()
     return this.#core.submit(this.#prepare(task, items, true), options)
+  }
+
+  protected override defaultBuffersize(): number | undefined {
+    // A map alone never overflows a bounded queue: it reads at most what fits in it plus what
+    // the workers are running.
+    return this.#maxQueue === Infinity ? undefined : this.#maxQueue + this.maxWorkers
   }
 
   protected override defaultChunksize(length: number): number {

@@ -228,6 +228,16 @@ export abstract class AbstractExecutor implements Executor {
     return 1
   }
 
+  /**
+   * The `buffersize` that `map` uses when none is given.
+   *
+   * @returns `undefined` here (read the whole input ahead, as Python does); an executor with a
+   * bounded queue returns a bound so that a map alone never overflows it.
+   */
+  protected defaultBuffersize(): number | undefined {
+    return undefined
+  }
+
   /** See {@link Executor.shutdown}. */
   abstract shutdown(options?: ShutdownOptions): Promise<void>
 
@@ -324,6 +334,7 @@ export abstract class AbstractExecutor implements Executor {
       scheduleChunk: (task, items, more) =>
         this.scheduleChunk(task, items, mergeTaskOptions(options, more)),
       defaultChunksize: (length) => this.defaultChunksize(length),
+      defaultBuffersize: () => this.defaultBuffersize(),
       shutdown: (shutdownOptions) => this.shutdown(shutdownOptions),
     })
   }
@@ -347,7 +358,8 @@ export abstract class AbstractExecutor implements Executor {
     const length = knownLength(iterable)
     const chunksize =
       options.chunksize ?? (length === undefined ? 1 : Math.max(1, this.defaultChunksize(length)))
-    return MapIterator.start(host, iterable, toArgs, { ...options, chunksize })
+    const buffersize = options.buffersize ?? this.defaultBuffersize()
+    return MapIterator.start(host, iterable, toArgs, { ...options, chunksize, buffersize })
   }
 }
 
@@ -363,6 +375,7 @@ interface ViewTarget {
     options: TaskOptions,
   ): Future<Array<Awaited<R>>>
   defaultChunksize(length: number): number
+  defaultBuffersize(): number | undefined
   shutdown(options?: ShutdownOptions): Promise<void>
 }
 
@@ -393,6 +406,10 @@ class ExecutorView extends AbstractExecutor {
 
   protected override defaultChunksize(length: number): number {
     return this.#target.defaultChunksize(length)
+  }
+
+  protected override defaultBuffersize(): number | undefined {
+    return this.#target.defaultBuffersize()
   }
 
   shutdown(options?: ShutdownOptions): Promise<void> {
