@@ -42,7 +42,10 @@ import {
   type TaskSpec,
 } from './internal/protocol.js'
 
-/** Options of {@link WorkerBackend}. */
+/** Options of {@link WorkerBackend}.
+ *
+ * @internal
+ */
 export interface WorkerBackendOptions {
   /** Worker threads, or child processes. */
   readonly runtime: 'thread' | 'process'
@@ -57,7 +60,11 @@ export interface WorkerBackendOptions {
   readonly maxTasksPerChild?: number | undefined
 }
 
-/** `resourceLimits` of a worker thread (see `node:worker_threads`). */
+/**
+ * `resourceLimits` of a worker thread (see `node:worker_threads`).
+ *
+ * @category Executors
+ */
 export interface ResourceLimits {
   /** The main heap's maximum size, in MB. */
   readonly maxOldGenerationSizeMb?: number
@@ -69,7 +76,10 @@ export interface ResourceLimits {
   readonly stackSizeMb?: number
 }
 
-/** One unit of work: a task, or a chunk of calls to it. */
+/** One unit of work: a task, or a chunk of calls to it.
+ *
+ * @internal
+ */
 export interface UnitRequest {
   readonly task: TaskSpec
   readonly args: readonly unknown[]
@@ -83,14 +93,20 @@ export interface UnitRequest {
   readonly onYield?: ((value: unknown) => void) | undefined
 }
 
-/** How a unit ended. */
+/** How a unit ended.
+ *
+ * @internal
+ */
 export type UnitOutcome =
   | { readonly kind: 'value'; readonly value: unknown }
   | { readonly kind: 'error'; readonly error: unknown }
   | { readonly kind: 'init-error'; readonly error: unknown }
   | { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError }
 
-/** A unit handed to a worker. */
+/** A unit handed to a worker.
+ *
+ * @internal
+ */
 export interface RunningUnit {
   /** Settles (never rejects) once the unit is over and its worker is free or gone. */
   readonly outcome: Promise<UnitOutcome>
