@@ -16,6 +16,7 @@ import {
   TimeoutError,
   WorkerCrashedError,
   type PoolExecutor,
+  type TaskRef,
 } from '@concurrent/executors'
 
 const fixtures = new URL('./fixtures/tasks.ts', import.meta.url)
@@ -96,8 +97,9 @@ describe.each(pools)('$name when a worker dies', ({ name, create }) => {
   describe('interrupting a running task', () => {
     // A thread sees the cancel through shared memory even in a synchronous loop; a process
     // hears it as a message, so only when the task yields to its event loop.
-    const cooperative =
+    const cooperative = (
       name === 'ThreadPoolExecutor' ? tasks.spinUntilCancelled : tasks.waitForCancel
+    ) as TaskRef<[], unknown>
 
     it('stops a cooperative task at once and keeps its worker', async () => {
       await using pool = create({ maxWorkers: 1, gracePeriod: 10_000 })
