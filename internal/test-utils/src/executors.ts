@@ -14,7 +14,8 @@ export interface ExecutorFactory {
   readonly name: 'ThreadPoolExecutor' | 'ProcessPoolExecutor' | 'AsyncExecutor'
   /** Whether tasks run in other threads or processes (arguments are copied; closures fail). */
   readonly isolated: boolean
-  create(options?: ExecutorOptions): PoolExecutor
+  /** A property, not a method, so `({ create }) =>` destructures it without losing `this`. */
+  readonly create: (options?: ExecutorOptions) => PoolExecutor
 }
 
 export const executorFactories: readonly ExecutorFactory[] = [
