@@ -1,0 +1,12 @@
+export { asCompleted$, type AsCompleted$Options } from './as-completed.js'
+export { BufferOverflowError } from './errors.js'
+export {
+  executeMap,
+  executeStarmap,
+  type ExecuteMapOptions,
+  type MapExecutor,
+} from './execute-map.js'
+export { fromFuture, type FromFutureOptions } from './from-future.js'
+export type { OnUnsubscribe } from './on-unsubscribe.js'
+export { progress$, type ProgressReporting } from './progress.js'
+export { stream$, type StreamingExecutor } from './stream.js'
