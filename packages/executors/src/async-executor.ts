@@ -57,13 +57,15 @@ export class AsyncExecutor extends PoolExecutor {
         running++
         const run = async (): Promise<UnitOutcome> => {
           try {
+            // Never call the task inside submit(): the caller gets its future first (to add
+            // progress listeners, say), as with the worker pools and Python's executors.
             const fn = isTaskRef(payload.task)
               ? await lookupTask({
                   kind: 'module',
                   url: payload.task.moduleUrl,
                   name: payload.task.exportName,
                 })
-              : (payload.task as AnyFunction)
+              : await Promise.resolve(payload.task as AnyFunction)
             const context = { token, progress: (value: unknown) => item.future.emitProgress(value) }
             const onYield = payload.onYield ?? (() => undefined)
             return {

@@ -124,6 +124,8 @@ interface Unit {
   readonly channel: TinypoolChannel
   readonly token: Int32Array | undefined
   sendToWorker: ((message: unknown) => void) | undefined
+  /** Cancel was asked for; a unit not yet given to a process is told once it is. */
+  cancelled: boolean
   crashCause: unknown
   received: number
   expected: number | undefined
@@ -214,6 +216,7 @@ export class WorkerBackend {
       request,
       token,
       sendToWorker: undefined,
+      cancelled: false,
       crashCause: undefined,
       received: 0,
       expected: undefined,
@@ -225,6 +228,7 @@ export class WorkerBackend {
             onClose: noop,
             onMessage: (send) => {
               unit.sendToWorker = send
+              if (unit.cancelled) send({ type: 'cancel', id: unit.id })
             },
             postMessage: (message: unknown) => {
               if (isSideMessage(message)) this.#onSideMessage(unit, message)
@@ -285,6 +289,7 @@ export class WorkerBackend {
       Atomics.store(unit.token, 0, 1)
       Atomics.notify(unit.token, 0)
     } else {
+      unit.cancelled = true
       unit.sendToWorker?.({ type: 'cancel', id: unit.id })
     }
   }

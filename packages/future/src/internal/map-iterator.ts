@@ -189,6 +189,8 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
         reject(signal?.reason)
       }
       if (signal?.aborted === true) {
+        // Only the wait is given up: the unit's own rejection (the same reason) is expected.
+        promise.catch(noop)
         onAbort()
         return
       }
@@ -341,3 +343,5 @@ class Fifo<V> {
     this.#head = 0
   }
 }
+
+function noop(): void {}

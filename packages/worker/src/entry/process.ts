@@ -12,6 +12,10 @@ import type { RunMessage, SideMessage } from '../internal/protocol.js'
 import { runMessage, type WorkerSide } from '../internal/run.js'
 
 const tokens = new Map<number, CancelToken>()
+// A cancel can arrive before its task: tinypool routes the task through a MessagePort in the
+// parent, one hop more than the cancel takes. Units reach a worker in the order of their ids.
+const cancelledEarly = new Set<number>()
+let lastStarted = -1
 
 process.on('message', (message: unknown) => {
   if (
@@ -19,7 +23,10 @@ process.on('message', (message: unknown) => {
     message !== null &&
     (message as { type?: unknown }).type === 'cancel'
   ) {
-    tokens.get((message as { id: number }).id)?.cancel()
+    const { id } = message as { id: number }
+    const token = tokens.get(id)
+    if (token !== undefined) token.cancel()
+    else if (id > lastStarted) cancelledEarly.add(id)
   }
 })
 
@@ -37,6 +44,8 @@ process.on('disconnect', () => process.exit(0))
 const side: WorkerSide = {
   token(message: RunMessage) {
     const token = new CancelToken()
+    lastStarted = Math.max(lastStarted, message.id)
+    if (cancelledEarly.delete(message.id)) token.cancel()
     tokens.set(message.id, token)
     return token
   },
