@@ -47,7 +47,8 @@ export interface AsCompleted$Options {
  * to look at, not the end of the stream; `emit: 'values'` emits their values instead and errors
  * at the first failure. Ending the subscription early cancels the futures not yet done
  * (`onUnsubscribe`, interrupting by default): `asCompleted$(futures).pipe(take(1))` keeps the
- * first to finish and stops the others. For a deadline, pipe RxJS's `timeout`.
+ * first to finish and stops the others. For a time limit, pipe RxJS's `timeout`, which
+ * unsubscribes (and so cancels) when it fires.
  *
  * The emitted futures are thenable: do not hand one to `firstValueFrom` or `lastValueFrom`,
  * whose promise would unwrap it to its value. Use `emit: 'values'` there.

@@ -234,10 +234,7 @@ class MapRun<T, V, R> {
     } else if (state === 'failed') {
       // The error is emitted at its position, after the results before it; nothing after it
       // can ever be emitted, so stop that work and the source now.
-      for (const later of this.#slots.splice(this.#slots.indexOf(unit) + 1)) {
-        later.dropped = true
-        later.cancel(this.#options.onUnsubscribe)
-      }
+      this.#cancel(this.#slots.splice(this.#slots.indexOf(unit) + 1))
       this.#stopReading()
     }
     this.#drain()
@@ -261,9 +258,17 @@ class MapRun<T, V, R> {
     if (this.#closed) return
     this.#closed = true
     this.#stopReading()
-    const units = this.#slots.splice(0)
     this.#settled.length = 0
-    for (const unit of units) {
+    this.#cancel(this.#slots.splice(0))
+  }
+
+  /**
+   * Cancels the units still running, newest first: cancelling the oldest (running) first
+   * would free its worker for a newer one still queued in the executor, only to cancel that
+   * one as it starts.
+   */
+  #cancel(units: Array<Unit<R>>): void {
+    for (const unit of units.reverse()) {
       if (unit.state !== 'running') continue
       unit.dropped = true
       unit.cancel(this.#options.onUnsubscribe)
