@@ -8,7 +8,6 @@
  * One pool of two workers per executor serves every case here: each case leaves it idle.
  */
 import {
-  reportProgress,
   TimeoutError,
   type ExecutorOptions,
   type ExecutorStats,
@@ -45,7 +44,7 @@ const timeoutOnOne = (x: number): number => {
 
 const squares = (n: number): number[] => range(n).map((i) => i * i)
 
-describe.each(executorFactories)('$name', ({ create, isolated }) => {
+describe.each(executorFactories)('$name', ({ create }) => {
   let pool: PoolExecutor
   /** Counter deltas since `before`. */
   const delta = (before: ExecutorStats) => {
@@ -87,21 +86,6 @@ describe.each(executorFactories)('$name', ({ create, isolated }) => {
         return `slept ${ms}`
       }, 5)
       await expect(slept).resolves.toBe('slept 5')
-    })
-
-    it.runIf(!isolated)('calls a closure after submit() returns, never inside it', async () => {
-      const order: string[] = []
-      const future = pool.submit(() => {
-        order.push('task')
-        reportProgress('at once')
-        return 'done'
-      })
-      order.push('submitted')
-      const seen: unknown[] = []
-      future.onProgress((value) => seen.push(value))
-      await expect(future).resolves.toBe('done')
-      expect(order).toEqual(['submitted', 'task'])
-      expect(seen).toEqual(['at once'])
     })
   })
 

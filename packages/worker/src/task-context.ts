@@ -1,9 +1,14 @@
 /**
- * The in-task API: what a function running on an executor can ask about its own task. The
- * context lives in an `AsyncLocalStorage`, so it follows the task through its awaits, and two
- * tasks running at once in one thread (as on an `AsyncExecutor`) each see their own. Called
- * outside any task, the functions give a token that is never cancelled and drop progress, so
- * the same function can also be called directly, serially.
+ * The in-task API: what a function running on an executor can ask about its own task.
+ *
+ * A worker runs one task at a time, so there the context is simply the worker's current task
+ * (set by the entry for the task's whole run). In-process, where many tasks run at once (an
+ * `AsyncExecutor`), it lives in an `AsyncLocalStorage` that follows each task through its
+ * awaits. The storage is only created when first needed: on Node 20, an active
+ * `AsyncLocalStorage` installs a promise hook that slows every promise in the thread, which a
+ * worker running tiny tasks would pay on each one. Called outside any task, the functions give
+ * a token that is never cancelled and drop progress, so the same function can also be called
+ * directly, serially.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 
@@ -15,21 +20,55 @@ export interface TaskContext {
   readonly progress: (value: unknown) => void
 }
 
-// One storage per thread, shared by every copy of this module: a task module loaded through a
+interface SharedState {
+  /** The task a worker is running now (a worker runs one at a time). */
+  exclusive: TaskContext | undefined
+  /** Contexts of tasks running concurrently in this thread, once anything needed it. */
+  storage: AsyncLocalStorage<TaskContext> | undefined
+}
+
+// One state per thread, shared by every copy of this module: a task module loaded through a
 // TypeScript loader (tsx's tsImport) gets its own copy of '@concurrent/worker', and it must
 // still see the context the entry set.
-const shared = globalThis as { [key: symbol]: AsyncLocalStorage<TaskContext> | undefined }
-const storageKey = Symbol.for('concurrent.taskContext')
-const storage = (shared[storageKey] ??= new AsyncLocalStorage<TaskContext>())
+const stateKey = Symbol.for('concurrent.taskContext')
+const state = ((globalThis as { [key: symbol]: SharedState | undefined })[stateKey] ??= {
+  exclusive: undefined,
+  storage: undefined,
+})
 let idle: CancelToken | undefined
 
 /**
- * Runs `fn` as a task with `context`: the in-task API calls inside it see that context.
+ * Runs `fn` as a task with `context`, alongside other tasks in this thread: the in-task API
+ * calls inside it (and after its awaits) see that context.
  *
  * @internal
  */
 export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
-  return storage.run(context, fn)
+  state.storage ??= new AsyncLocalStorage<TaskContext>()
+  return state.storage.run(context, fn)
+}
+
+/**
+ * Makes `context` this thread's task until {@link exitTaskContext}: for a worker, which runs
+ * one task at a time.
+ *
+ * @internal
+ */
+export function enterTaskContext(context: TaskContext): void {
+  state.exclusive = context
+}
+
+/**
+ * Ends the task {@link enterTaskContext} started.
+ *
+ * @internal
+ */
+export function exitTaskContext(): void {
+  state.exclusive = undefined
+}
+
+function currentContext(): TaskContext | undefined {
+  return state.exclusive ?? state.storage?.getStore()
 }
 
 /**
@@ -58,7 +97,7 @@ export function runInTaskContext<T>(context: TaskContext, fn: () => T): T {
  * @category Cancellation
  */
 export function currentToken(): CancelToken {
-  const context = storage.getStore()
+  const context = currentContext()
   if (context !== undefined) return context.token
   idle ??= new CancelToken()
   return idle
@@ -108,5 +147,5 @@ export function currentSignal(): AbortSignal {
  * @category Executors
  */
 export function reportProgress(value: unknown): void {
-  storage.getStore()?.progress(value)
+  currentContext()?.progress(value)
 }

@@ -39,7 +39,6 @@ export interface WorkItem<P> {
   clearTimer: (() => void) | undefined
   clearGraceTimer: (() => void) | undefined
   interrupted: boolean
-  onAbort: (() => void) | undefined
 }
 
 /** Starts units of work; a worker backend or an in-process runner. */
@@ -99,6 +98,10 @@ export class ExecutionCore<P> {
   #state: State = 'open'
   #brokenBy: BrokenExecutorError | undefined
   #idleWaiters: Array<() => void> = []
+  readonly #signalled = new Map<
+    AbortSignal,
+    { readonly watched: Set<WorkItem<P>>; readonly onAbort: () => void }
+  >()
   #closed: Promise<void> | undefined
   #completed = 0
   #failed = 0
@@ -129,7 +132,6 @@ export class ExecutionCore<P> {
       clearTimer: undefined,
       clearGraceTimer: undefined,
       interrupted: false,
-      onAbort: undefined,
     }
     const { signal } = options
     if (signal?.aborted === true) {
@@ -137,10 +139,7 @@ export class ExecutionCore<P> {
       this.#failed++
       return future
     }
-    if (signal !== undefined) {
-      item.onAbort = () => this.#abort(item, signal.reason)
-      signal.addEventListener('abort', item.onAbort, { once: true })
-    }
+    if (signal !== undefined) this.#watchSignal(signal, item)
     future.addDoneCallback(() => this.#onDone(item))
     this.#queue.push(item, options.priority ?? 0)
     this.#pump()
@@ -245,6 +244,34 @@ export class ExecutionCore<P> {
     })
   }
 
+  /**
+   * One 'abort' listener per signal, however many tasks share it (a `map` with a signal
+   * submits many): a listener per task would trip Node's MaxListenersExceededWarning.
+   */
+  #watchSignal(signal: AbortSignal, item: WorkItem<P>): void {
+    let items = this.#signalled.get(signal)
+    if (items === undefined) {
+      const watched = new Set<WorkItem<P>>()
+      const onAbort = (): void => {
+        this.#signalled.delete(signal)
+        for (const waiting of [...watched]) this.#abort(waiting, signal.reason)
+      }
+      items = { watched, onAbort }
+      this.#signalled.set(signal, items)
+      signal.addEventListener('abort', onAbort, { once: true })
+    }
+    items.watched.add(item)
+  }
+
+  #unwatchSignal(signal: AbortSignal, item: WorkItem<P>): void {
+    const items = this.#signalled.get(signal)
+    if (items === undefined) return
+    items.watched.delete(item)
+    if (items.watched.size > 0) return
+    this.#signalled.delete(signal)
+    signal.removeEventListener('abort', items.onAbort)
+  }
+
   /** A user's signal aborted: reject with its reason, and stop the task if it is running. */
   #abort(item: WorkItem<P>, reason: unknown): void {
     if (item.future.done()) return
@@ -255,7 +282,8 @@ export class ExecutionCore<P> {
 
   /** Runs once per item, whenever its future becomes done (settled, cancelled or aborted). */
   #onDone(item: WorkItem<P>): void {
-    if (item.onAbort !== undefined) item.options.signal?.removeEventListener('abort', item.onAbort)
+    const { signal } = item.options
+    if (signal !== undefined) this.#unwatchSignal(signal, item)
     const outcome = item.future.outcome
     if (item.future.cancelled()) this.#cancelled++
     else if (outcome?.status === 'fulfilled') this.#completed++

@@ -12,7 +12,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { CancelToken } from '@concurrent/cancellation'
 
 import { TaskNotFoundError } from '../errors.js'
-import { runInTaskContext, type TaskContext } from '../task-context.js'
+import {
+  enterTaskContext,
+  exitTaskContext,
+  runInTaskContext,
+  type TaskContext,
+} from '../task-context.js'
 import { encodeError } from './error-codec.js'
 import type { ReplyMessage, RunMessage, SideMessage, TaskSpec } from './protocol.js'
 
@@ -30,6 +35,8 @@ export interface WorkerSide {
 export type AnyFunction = (...args: unknown[]) => unknown
 
 const modules = new Map<string, Promise<Record<string, unknown>>>()
+/** Module tasks already looked up, by URL and name: found again without awaiting. */
+const resolved = new Map<string, AnyFunction>()
 const inline = new Map<string, AnyFunction>()
 let initialized: Promise<void> | undefined
 let tasksRun = 0
@@ -56,7 +63,7 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
         }
       }
     }
-    const fn = await lookup(message.task)
+    const fn = cachedTask(message.task) ?? (await lookup(message.task))
     // Cancelled while it waited for this worker: do not start it.
     token.throwIfCancelled()
     const progress = (value: unknown): void => {
@@ -68,7 +75,7 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       side.send(message, { type: 'yield', id: message.id, index: yielded++, value })
     }
     const args = message.flat ? message.args.map((arg) => [arg]) : message.args
-    const value = await invokeTask(fn, args, message.chunk, { token, progress }, onYield)
+    const value = await invokeTask(fn, args, message.chunk, { token, progress }, onYield, true)
     return { type: 'result', id: message.id, value, sent, retire }
   } catch (error) {
     return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
@@ -91,34 +98,49 @@ export async function invokeTask(
   chunk: boolean,
   context: TaskContext,
   onYield: (value: unknown) => void,
+  exclusive = false,
 ): Promise<unknown> {
-  const { token } = context
-  if (chunk) {
-    // One context for the whole chunk, and no await between items that return plain values:
-    // a chunk of tiny items must cost little more than the loop itself.
-    return runInTaskContext(context, async () => {
-      const results: unknown[] = []
-      for (const item of args as unknown[][]) {
-        token.throwIfCancelled()
-        const result = fn(...item)
-        results.push(isThenable(result) ? await result : result)
-      }
-      return results
-    })
-  }
-  const value = await runInTaskContext(context, () => fn(...args))
-  if (!isAsyncIterator(value)) return value
-  for (;;) {
-    token.throwIfCancelled()
-    const step = await runInTaskContext(context, () => value.next())
-    if (step.done === true) return step.value
-    onYield(step.value)
+  // A worker runs one task at a time: the task is the thread's context for its whole run.
+  // In-process tasks run side by side, each in its own AsyncLocalStorage context.
+  const inContext = <T>(call: () => T): T => (exclusive ? call() : runInTaskContext(context, call))
+  if (exclusive) enterTaskContext(context)
+  try {
+    const { token } = context
+    if (chunk) {
+      // No await between items that return plain values: a chunk of tiny items must cost
+      // little more than the loop itself.
+      return await inContext(async () => {
+        const results: unknown[] = []
+        for (const item of args as unknown[][]) {
+          token.throwIfCancelled()
+          const result = fn(...item)
+          results.push(isThenable(result) ? await result : result)
+        }
+        return results
+      })
+    }
+    const first = inContext(() => fn(...args))
+    const value = isThenable(first) ? await first : first
+    if (!isAsyncIterator(value)) return value
+    for (;;) {
+      token.throwIfCancelled()
+      const step = await inContext(() => value.next())
+      if (step.done === true) return step.value
+      onYield(step.value)
+    }
+  } finally {
+    if (exclusive) exitTaskContext()
   }
 }
 
 async function runInit(init: NonNullable<RunMessage['init']>): Promise<void> {
   const fn = await lookup(init.task)
   await fn(...init.args)
+}
+
+/** The function for `spec` if it was looked up before (no promise, no await); else undefined. */
+function cachedTask(spec: TaskSpec): AnyFunction | undefined {
+  return spec.kind === 'inline' ? inline.get(spec.source) : resolved.get(`${spec.url}#${spec.name}`)
 }
 
 /**
@@ -176,6 +198,7 @@ export async function lookup(spec: TaskSpec): Promise<AnyFunction> {
       { moduleUrl: spec.url, exportName: spec.name },
     )
   }
+  resolved.set(`${spec.url}#${spec.name}`, fn as AnyFunction)
   return fn as AnyFunction
 }
 
