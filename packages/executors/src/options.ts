@@ -10,6 +10,12 @@ import type { ResourceLimits } from '@concurrent/worker'
 /**
  * Options every executor takes.
  *
+ * @example
+ * ```ts
+ * import { AsyncExecutor } from '@concurrent/executors'
+ *
+ * const io = new AsyncExecutor({ maxWorkers: 16, maxQueue: 1_000, gracePeriod: 500 })
+ * ```
  * @category Executors
  */
 export interface ExecutorOptions {
@@ -41,6 +47,20 @@ export interface ExecutorOptions {
 /**
  * Options of the worker pools ({@link ThreadPoolExecutor}, {@link ProcessPoolExecutor}).
  *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from '@concurrent/executors'
+ *
+ * const pool = new ThreadPoolExecutor({
+ *   maxWorkers: 4,
+ *   minWorkers: 1,
+ *   idleTimeout: 10_000,
+ *   initializer: tasks.loadModel,
+ *   initargs: ['/models/small.bin'],
+ *   maxTasksPerChild: 1_000,
+ *   onWorkerCrash: 'replace',
+ * })
+ * ```
  * @category Executors
  */
 export interface WorkerPoolOptions extends ExecutorOptions {
@@ -92,6 +112,12 @@ export interface WorkerPoolOptions extends ExecutorOptions {
 /**
  * Options of {@link ThreadPoolExecutor}.
  *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from '@concurrent/executors'
+ *
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 2, resourceLimits: { maxOldGenerationSizeMb: 128 } })
+ * ```
  * @category Executors
  */
 export interface ThreadPoolExecutorOptions extends WorkerPoolOptions {
@@ -107,6 +133,15 @@ export interface ThreadPoolExecutorOptions extends WorkerPoolOptions {
 /**
  * Options of {@link ProcessPoolExecutor}.
  *
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor } from '@concurrent/executors'
+ *
+ * const pool = new ProcessPoolExecutor({
+ *   execArgv: ['--max-old-space-size=512'],
+ *   env: { LOG_LEVEL: 'warn' },
+ * })
+ * ```
  * @category Executors
  */
 export interface ProcessPoolExecutorOptions extends WorkerPoolOptions {
@@ -128,6 +163,12 @@ export interface ProcessPoolExecutorOptions extends WorkerPoolOptions {
 /**
  * Options of {@link AsyncExecutor}.
  *
+ * @example
+ * ```ts
+ * import { AsyncExecutor } from '@concurrent/executors'
+ *
+ * await using io = new AsyncExecutor({ maxWorkers: 8 })
+ * ```
  * @category Executors
  */
 export type AsyncExecutorOptions = ExecutorOptions

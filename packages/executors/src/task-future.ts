@@ -7,6 +7,13 @@ import { Future, reportCallbackError } from '@concurrent/future'
 /**
  * Receives each value a running task sends with `reportProgress`.
  *
+ * @example
+ * ```ts
+ * import type { ProgressListener } from '@concurrent/executors'
+ *
+ * const show: ProgressListener = (value) => console.log('progress:', value)
+ * pool.submit(tasks.crunch, items).onProgress(show)
+ * ```
  * @category Futures
  */
 export type ProgressListener = (value: unknown) => void

@@ -117,7 +117,17 @@ export class BrokenExecutorError extends Error {
   }
 }
 
-/** What a {@link WorkerCrashedError} knows about the worker that died. */
+/**
+ * What a {@link WorkerCrashedError} knows about the worker that died.
+ *
+ * @example
+ * ```ts
+ * import { WorkerCrashedError } from '@concurrent/future'
+ *
+ * const error = new WorkerCrashedError('worker 3 was killed', { exitCode: null, signal: 'SIGKILL', workerId: 3 })
+ * console.log(error.signal) // 'SIGKILL'
+ * ```
+ */
 export interface WorkerCrashDetails {
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
   readonly exitCode?: number | null | undefined

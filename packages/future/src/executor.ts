@@ -18,6 +18,12 @@ import type { Task } from './task.js'
 /**
  * Per-task options, given through {@link Executor.with}.
  *
+ * @example
+ * ```ts
+ * const controller = new AbortController()
+ * const options: TaskOptions = { timeout: 5_000, priority: 1, signal: controller.signal }
+ * const future = pool.with(options).submit(tasks.render, scene)
+ * ```
  * @category Executors
  */
 export interface TaskOptions {
@@ -53,6 +59,11 @@ export interface TaskOptions {
 /**
  * Options of {@link Executor.map} and {@link Executor.starmap}.
  *
+ * @example
+ * ```ts
+ * const options: MapOptions = { chunksize: 1_000, buffersize: 8, ordered: false, timeout: 60_000 }
+ * for await (const size of pool.map(tasks.fileSize, paths, options)) total += size
+ * ```
  * @category Executors
  */
 export interface MapOptions {
@@ -99,6 +110,11 @@ export interface MapOptions {
 /**
  * Options of {@link Executor.shutdown}.
  *
+ * @example
+ * ```ts
+ * const options: ShutdownOptions = { wait: true, cancelFutures: true }
+ * await pool.shutdown(options) // queued tasks are cancelled; running ones finish
+ * ```
  * @category Executors
  */
 export interface ShutdownOptions {

@@ -23,11 +23,24 @@ import { checkSignal, checkTimeout } from './internal/validate.js'
  * Where a {@link Future} is in its life: `'pending'` (queued), `'running'`, `'cancelled'` or
  * `'finished'` (with a result or an exception).
  *
+ * @example
+ * ```ts
+ * import { Future, type FutureState } from '@concurrent/future'
+ *
+ * const state: FutureState = new Future<number>().state // 'pending'
+ * ```
  * @category Futures
  */
 export type FutureState = 'pending' | 'running' | 'cancelled' | 'finished'
 
-/** Options of {@link Future.result} and {@link Future.exception}. */
+/**
+ * Options of {@link Future.result} and {@link Future.exception}.
+ *
+ * @example
+ * ```ts
+ * const value = await future.result({ timeout: 2_000, signal: AbortSignal.timeout(10_000) })
+ * ```
+ */
 export interface WaitOptions {
   /**
    * Milliseconds to wait before rejecting with {@link TimeoutError}; the future itself is left
@@ -45,7 +58,14 @@ export interface WaitOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-/** Options of {@link Future.cancel}. */
+/**
+ * Options of {@link Future.cancel}.
+ *
+ * @example
+ * ```ts
+ * future.cancel({ interrupt: true, reason: 'the user closed the tab' })
+ * ```
+ */
 export interface CancelOptions {
   /**
    * Also interrupt the task if it is already running: its in-task signal and token fire, and an
@@ -67,6 +87,13 @@ export interface CancelOptions {
 /**
  * A function called with the future once it is done (finished or cancelled).
  *
+ * @example
+ * ```ts
+ * import type { DoneCallback } from '@concurrent/future'
+ *
+ * const log: DoneCallback<number> = (future) => console.log(future.state)
+ * future.addDoneCallback(log)
+ * ```
  * @category Futures
  */
 export type DoneCallback<T> = (future: Future<T>) => void
@@ -75,6 +102,16 @@ export type DoneCallback<T> = (future: Future<T>) => void
  * Called by {@link Future.cancel} with `{ interrupt: true }` on a running future, so the
  * executor that runs the task can stop it. Installed with {@link Future.setInterruptHandler}.
  *
+ * @example
+ * ```ts
+ * import { Future } from '@concurrent/future'
+ *
+ * const future = new Future<string>()
+ * const controller = new AbortController()
+ * future.setRunningOrNotifyCancel()
+ * future.setInterruptHandler(() => controller.abort())
+ * future.cancel({ interrupt: true }) // true: the handler aborts the work
+ * ```
  * @category Futures
  */
 export type InterruptHandler = (error: CancelledError) => void

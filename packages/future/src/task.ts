@@ -13,6 +13,15 @@
  *
  * @typeParam A - the function's parameter types.
  * @typeParam R - the function's return type (a promise for async functions).
+ *
+ * @example
+ * ```ts
+ * import type { TaskReference } from '@concurrent/future'
+ *
+ * // What `taskModule()` hands out for `export function add(a: number, b: number): number`:
+ * declare const add: TaskReference<[number, number], number>
+ * const sum: number = await pool.submit(add, 1, 2)
+ * ```
  * @category Executors
  */
 export interface TaskReference<A extends readonly unknown[], R> {
@@ -23,6 +32,13 @@ export interface TaskReference<A extends readonly unknown[], R> {
 /**
  * Anything an executor can run: a function, or a {@link TaskReference} to one.
  *
+ * @example
+ * ```ts
+ * import type { Task } from '@concurrent/future'
+ *
+ * const double: Task<[number], number> = (n: number) => n * 2
+ * console.log(await pool.submit(double, 21)) // 42
+ * ```
  * @category Executors
  */
 export type Task<A extends readonly unknown[], R> = ((...args: A) => R) | TaskReference<A, R>

@@ -15,7 +15,16 @@ import {
   type Future,
 } from '@concurrent/future'
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ *
+ * @example
+ * ```ts
+ * for await (const done of asCompleted(futures, { timeout: 10_000, signal: controller.signal })) {
+ *   console.log(await done.result())
+ * }
+ * ```
+ */
 export interface AsCompletedOptions {
   /**
    * Milliseconds, counted from the call, within which every future must finish. When it
@@ -43,6 +52,12 @@ export interface AsCompletedOptions {
  * and `futures.indexOf(done)` compile, and lint rules such as `await-thenable` point
  * `await done` to `done.result()`.
  *
+ * @example
+ * ```ts
+ * for await (const done of asCompleted(futures)) {
+ *   const value = await done.result() // `done` is the future itself
+ * }
+ * ```
  * @category Waiting
  */
 export interface CompletedFuture<T> extends Future<T> {
@@ -53,6 +68,11 @@ export interface CompletedFuture<T> extends Future<T> {
 /**
  * What {@link asCompleted} returns: an async iterable of the futures themselves.
  *
+ * @example
+ * ```ts
+ * const finished: FutureIterable<number> = asCompleted(futures)
+ * for await (const done of finished) console.log(done.state)
+ * ```
  * @category Waiting
  */
 export interface FutureIterable<T> {

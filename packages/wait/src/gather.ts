@@ -4,7 +4,14 @@
  */
 import type { Future } from '@concurrent/future'
 
-/** Options of {@link gather}. */
+/**
+ * Options of {@link gather}.
+ *
+ * @example
+ * ```ts
+ * const values = await gather(futures, { cancelOnError: true, interrupt: true })
+ * ```
+ */
 export interface GatherOptions {
   /**
    * Cancel the other futures when one fails (or is cancelled). Set it to `false` to let them
@@ -25,6 +32,13 @@ export interface GatherOptions {
 /**
  * The value type of a {@link Future}.
  *
+ * @example
+ * ```ts
+ * import type { Future } from '@concurrent/future'
+ * import type { FutureValue } from '@concurrent/wait'
+ *
+ * type N = FutureValue<Future<number>> // number
+ * ```
  * @category Waiting
  */
 export type FutureValue<F> = F extends Future<infer T> ? T : never

@@ -15,6 +15,12 @@ import {
 /**
  * Return when any future finishes or is cancelled.
  *
+ * @example
+ * ```ts
+ * import { wait, FIRST_COMPLETED } from '@concurrent/wait'
+ *
+ * const { done } = await wait(futures, { returnWhen: FIRST_COMPLETED })
+ * ```
  * @category Waiting
  */
 export const FIRST_COMPLETED = 'FIRST_COMPLETED'
@@ -22,12 +28,26 @@ export const FIRST_COMPLETED = 'FIRST_COMPLETED'
  * Return when any future finishes by raising an exception; if none does, when all are done.
  * A cancelled future does not count as an exception (Python's rule).
  *
+ * @example
+ * ```ts
+ * import { wait, FIRST_EXCEPTION } from '@concurrent/wait'
+ *
+ * const { done, notDone } = await wait(futures, { returnWhen: FIRST_EXCEPTION })
+ * for (const future of notDone) future.cancel()
+ * ```
  * @category Waiting
  */
 export const FIRST_EXCEPTION = 'FIRST_EXCEPTION'
 /**
  * Return when every future is done.
  *
+ * @example
+ * ```ts
+ * import { wait, ALL_COMPLETED } from '@concurrent/wait'
+ *
+ * const { notDone } = await wait(futures, { returnWhen: ALL_COMPLETED, timeout: 30_000 })
+ * if (notDone.size > 0) console.warn(`${notDone.size} still running`)
+ * ```
  * @category Waiting
  */
 export const ALL_COMPLETED = 'ALL_COMPLETED'
@@ -36,11 +56,25 @@ export const ALL_COMPLETED = 'ALL_COMPLETED'
  * When {@link wait} returns: {@link FIRST_COMPLETED}, {@link FIRST_EXCEPTION} or
  * {@link ALL_COMPLETED}.
  *
+ * @example
+ * ```ts
+ * import { wait, type ReturnWhen } from '@concurrent/wait'
+ *
+ * const mode: ReturnWhen = failFast ? 'FIRST_EXCEPTION' : 'ALL_COMPLETED'
+ * await wait(futures, { returnWhen: mode })
+ * ```
  * @category Waiting
  */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ *
+ * @example
+ * ```ts
+ * const { done, notDone } = await wait(futures, { timeout: 5_000, returnWhen: 'FIRST_COMPLETED' })
+ * ```
+ */
 export interface WaitForOptions {
   /**
    * Milliseconds to wait at most. When it passes, `wait` resolves with what is done so far
@@ -67,6 +101,11 @@ export interface WaitForOptions {
  * What {@link wait} resolves with: the futures that are done (finished or cancelled) and the
  * ones that are not.
  *
+ * @example
+ * ```ts
+ * const result: WaitResult<number> = await wait(futures)
+ * console.log(result.done.size, result.notDone.size)
+ * ```
  * @category Waiting
  */
 export interface WaitResult<T> {

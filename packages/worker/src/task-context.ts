@@ -14,7 +14,11 @@ import { AsyncLocalStorage } from 'node:async_hooks'
 
 import { CancelToken } from '@concurrent/cancellation'
 
-/** What the runtime knows about the task running now. */
+/**
+ * What the runtime knows about the task running now.
+ *
+ * @internal
+ */
 export interface TaskContext {
   readonly token: CancelToken
   readonly progress: (value: unknown) => void

@@ -18,6 +18,15 @@ import { TaskNotFoundError } from './errors.js'
  *
  * @typeParam A - the function's parameter types.
  * @typeParam R - the function's return type.
+ *
+ * @example
+ * ```ts
+ * import { taskModule, type TaskRef } from '@concurrent/worker'
+ *
+ * const tasks = taskModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))
+ * const isPrime: TaskRef<[number], boolean> = tasks.isPrime
+ * console.log(isPrime.exportName) // 'isPrime'
+ * ```
  * @category Executors
  */
 export interface TaskRef<A extends readonly unknown[], R> extends TaskReference<A, R> {
@@ -30,6 +39,13 @@ export interface TaskRef<A extends readonly unknown[], R> extends TaskReference<
 /**
  * The typed task references of a module `M`: one {@link TaskRef} per exported function.
  *
+ * @example
+ * ```ts
+ * import { taskModule, type TaskModule } from '@concurrent/worker'
+ *
+ * type Tasks = TaskModule<typeof import('./tasks.js')>
+ * const tasks: Tasks = taskModule(new URL('./tasks.js', import.meta.url))
+ * ```
  * @category Executors
  */
 export type TaskModule<M> = {

@@ -46,7 +46,11 @@ export function transfer<T>(value: T): T {
   return value
 }
 
-/** The transfer list for the marked values among `values` (and one level inside them). */
+/**
+ * The transfer list for the marked values among `values` (and one level inside them).
+ *
+ * @internal
+ */
 export function transferListOf(values: readonly unknown[]): Transferable[] {
   if (!state.everMarked) return []
   const list: Transferable[] = []

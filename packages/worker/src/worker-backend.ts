@@ -63,6 +63,12 @@ export interface WorkerBackendOptions {
 /**
  * `resourceLimits` of a worker thread (see `node:worker_threads`).
  *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from '@concurrent/executors'
+ *
+ * const pool = new ThreadPoolExecutor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
+ * ```
  * @category Executors
  */
 export interface ResourceLimits {

@@ -63,6 +63,11 @@ export interface CoreOptions {
 /**
  * What an executor is doing now, and has done since it was created.
  *
+ * @example
+ * ```ts
+ * const { workers, queued, running, utilization } = pool.stats()
+ * console.log(`${running}/${workers} busy, ${queued} queued, ${Math.round(utilization * 100)}% used`)
+ * ```
  * @category Executors
  */
 export interface ExecutorStats {

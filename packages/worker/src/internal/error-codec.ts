@@ -21,7 +21,11 @@ import {
 
 import { DataCloneError, InlineTaskError, TaskNotFoundError } from '../errors.js'
 
-/** An error (or a thrown non-error) in a form that survives structured clone. */
+/**
+ * An error (or a thrown non-error) in a form that survives structured clone.
+ *
+ * @internal
+ */
 export type EncodedError =
   | {
       readonly kind: 'error'
@@ -60,7 +64,11 @@ const classes: Readonly<Record<string, ErrorClass>> = {
 
 const skipped = new Set(['name', 'message', 'stack', 'cause'])
 
-/** Encodes anything thrown so that it can be posted to another thread or process. */
+/**
+ * Encodes anything thrown so that it can be posted to another thread or process.
+ *
+ * @internal
+ */
 export function encodeError(thrown: unknown, seen = new Set<unknown>()): EncodedError {
   if (!(thrown instanceof Error) && !looksLikeError(thrown)) {
     return { kind: 'value', value: cloneable(thrown) ? thrown : String(thrown) }
@@ -99,6 +107,8 @@ export function encodeError(thrown: unknown, seen = new Set<unknown>()): Encoded
 /**
  * Rebuilds an error encoded by {@link encodeError}. `callerStack`, when given, is appended to
  * the worker's stack so one trace shows both sides.
+ *
+ * @internal
  */
 export function decodeError(encoded: EncodedError, callerStack?: string): unknown {
   switch (encoded.kind) {

@@ -10,7 +10,11 @@
  */
 import type { EncodedError } from './error-codec.js'
 
-/** How the worker finds the function to run. */
+/**
+ * How the worker finds the function to run.
+ *
+ * @internal
+ */
 export type TaskSpec =
   | { readonly kind: 'module'; readonly url: string; readonly name: string }
   | { readonly kind: 'inline'; readonly source: string; readonly name: string }
