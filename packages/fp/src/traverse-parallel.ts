@@ -33,8 +33,9 @@ export interface TraverseParallelOptions {
    */
   readonly chunksize?: number | undefined
   /**
-   * On the first failure, also interrupt the tasks already running
-   * (`future.cancel({ interrupt: true })`), not only cancel the queued ones.
+   * On the first failure, also interrupt the tasks already running after it
+   * (`future.cancel({ interrupt: true })`), not only cancel the queued ones. (The tasks before
+   * it are done by then: see {@link traverseParallel}.)
    *
    * @defaultValue `false`
    */
@@ -63,8 +64,8 @@ export interface TraverseParallelOptions {
  * @param executor - where the tasks run (anything with `map`, such as a `ThreadPoolExecutor`).
  * @param task - a one-argument task: a reference from `taskModule`, or a self-contained function.
  * @param options - see {@link TraverseParallelOptions}.
- * @returns `(inputs) => TaskEither<unknown, ReadonlyArray<R>>`.
- * @throws TypeError/RangeError (from the call) for invalid options, naming the option.
+ * @returns `(inputs) => TaskEither<unknown, ReadonlyArray<R>>`. Invalid options, like every
+ * other failure, give a `Left` (a TypeError or RangeError naming the option) when it runs.
  * @example
  * ```ts
  * import { ThreadPoolExecutor, taskModule } from '@concurrent/executors'
@@ -89,9 +90,13 @@ export function traverseParallel<A, R>(
   task: Task<[A], R>,
   options: TraverseParallelOptions = {},
 ): (inputs: ReadonlyArray<A>) => TaskEither<unknown, ReadonlyArray<Awaited<R>>> {
-  checkTraverseOptions(options)
-  const { chunksize, interrupt = false, signal } = options
   return (inputs) => async () => {
+    try {
+      checkTraverseOptions(options)
+    } catch (error) {
+      return left(error)
+    }
+    const { chunksize, interrupt = false, signal } = options
     // Our own signal, linked to the caller's: aborting it interrupts the running tasks.
     const controller = new AbortController()
     const forward = (): void => controller.abort(signal?.reason)
