@@ -6,7 +6,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
 import { describe, type Future } from '@concurrent/future'
 
-import { fromSettled, left } from './internal/either.js'
+import { left, right } from './internal/either.js'
 
 /**
  * A future as a `TaskEither`: running it waits for the future and resolves with `Right(value)`,
@@ -37,25 +37,18 @@ import { fromSettled, left } from './internal/either.js'
  * ```
  * @category Interop
  */
-export function toTaskEither<T>(future: Future<T>): TaskEither<unknown, T>
-export function toTaskEither<T, E>(
-  future: Future<T>,
-  onRejected: (reason: unknown) => E,
-): TaskEither<E, T>
-export function toTaskEither<T, E>(
+export function toTaskEither<T, E = unknown>(
   future: Future<T>,
   onRejected?: (reason: unknown) => E,
-): TaskEither<unknown, T> {
-  const settle =
-    onRejected === undefined
-      ? fromSettled<T>
-      : (outcome: PromiseSettledResult<T>): Either<unknown, T> =>
-          outcome.status === 'fulfilled' ? fromSettled(outcome) : left(onRejected(outcome.reason))
+): TaskEither<E, T> {
+  // Without onRejected, E is `unknown`: the reason is kept as it is.
+  const toLeft = onRejected ?? ((reason: unknown) => reason as E)
+  const settle = (outcome: PromiseSettledResult<T>): Either<E, T> =>
+    outcome.status === 'fulfilled' ? right(outcome.value) : left(toLeft(outcome.reason))
   return () => {
     if (typeof future?.addDoneCallback !== 'function') {
-      return Promise.resolve(
-        left(new TypeError(`Expected \`future\` to be a Future, got ${describe(future)}`)),
-      )
+      const error = new TypeError(`Expected \`future\` to be a Future, got ${describe(future)}`)
+      return Promise.resolve(left(toLeft(error)))
     }
     return new Promise((resolve) => {
       future.addDoneCallback((done) => resolve(settle(done.outcome as PromiseSettledResult<T>)))

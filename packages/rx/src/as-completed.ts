@@ -82,10 +82,45 @@ export function asCompleted$<T>(
   futures: Iterable<Future<T>>,
   options?: AsCompleted$Options & { readonly emit?: 'futures' | undefined },
 ): Observable<CompletedFuture<T>>
+/**
+ * With `emit: 'values'`: emits each future's value as it finishes, in completion order, and
+ * errors with the first failure (`CancelledError` for a cancelled future), cancelling the
+ * futures not yet done as `onUnsubscribe` says.
+ *
+ * @param futures - the futures to watch.
+ * @param options - see {@link AsCompleted$Options}.
+ * @returns an Observable of the values, in completion order.
+ * @throws TypeError (from the call) for invalid options.
+ * @example
+ * ```ts
+ * import { asCompleted$ } from '@concurrent/rx'
+ * import { take } from 'rxjs'
+ *
+ * // The first mirror to answer wins; the other downloads are interrupted.
+ * asCompleted$(mirrors.map((url) => pool.submit(tasks.download, url)), { emit: 'values' })
+ *   .pipe(take(1))
+ *   .subscribe(save)
+ * ```
+ */
 export function asCompleted$<T>(
   futures: Iterable<Future<T>>,
   options: AsCompleted$Options & { readonly emit: 'values' },
 ): Observable<T>
+/**
+ * With `emit` known only at run time: emits the futures or their values, as `emit` says.
+ *
+ * @param futures - the futures to watch.
+ * @param options - see {@link AsCompleted$Options}.
+ * @returns an Observable of the futures or of their values.
+ * @throws TypeError (from the call) for invalid options.
+ * @example
+ * ```ts
+ * import { asCompleted$, type AsCompleted$Options } from '@concurrent/rx'
+ *
+ * const options: AsCompleted$Options = { emit: wantValues ? 'values' : 'futures' }
+ * asCompleted$(futures, options).subscribe(console.log)
+ * ```
+ */
 export function asCompleted$<T>(
   futures: Iterable<Future<T>>,
   options?: AsCompleted$Options,
