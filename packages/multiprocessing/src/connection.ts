@@ -1,0 +1,360 @@
+/**
+ * `Connection`: one end of a {@link Pipe}, Python's `multiprocessing.connection.Connection`.
+ * Like a queue, the pipe's state lives with whoever created it; a connection passed to a task
+ * reaches it over the owner's local socket.
+ */
+import { randomBytes } from 'node:crypto'
+
+import { InvalidStateError } from '@concurrent/future'
+
+import { Broker } from './internal/broker.js'
+import {
+  checkWaitingOptions,
+  failureError,
+  localCall,
+  signalsFor,
+} from './internal/channel-call.js'
+import { Client, request } from './internal/client.js'
+import {
+  channelContext,
+  copy,
+  defineReviver,
+  DESCRIPTOR,
+  kMarshal,
+  marshal,
+  revive,
+  type Descriptor,
+  type MarshalContext,
+  type Shareable,
+} from './internal/marshal.js'
+import { PipeState } from './internal/pipe-state.js'
+import { deadlineFor } from './internal/steps.js'
+import type { End, Failure } from './internal/wire.js'
+
+/**
+ * Options of {@link Connection.recv}.
+ *
+ * @category Communication
+ */
+export interface RecvOptions {
+  /**
+   * Milliseconds to wait for a value; when they pass, the call rejects with `TimeoutError`
+   * (Python's `recv()` has no timeout; `poll(timeout)` then `recv()` is the Python way).
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly timeout?: number | undefined
+  /**
+   * Gives the wait up: the call rejects with `signal.reason` and receives nothing. Inside a
+   * task, the task's own cancellation does the same without being passed.
+   *
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+/**
+ * Options of {@link Connection.poll}.
+ *
+ * @category Communication
+ */
+export interface PollOptions {
+  /**
+   * Milliseconds to wait for something to receive. `0` looks once (Python's default);
+   * `Infinity` waits as long as it takes (Python's `poll(None)`).
+   *
+   * @defaultValue `0`
+   */
+  readonly timeout?: number | undefined
+  /**
+   * Gives the wait up: the call rejects with `signal.reason`.
+   *
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+type Link =
+  | { readonly local: PipeState }
+  | { readonly address: string; readonly secret: string; readonly channel: number }
+
+/** Set by `Pipe()` and the reviver for the one constructor call they make. */
+let creating: { link: Link; end: End; ref: string; duplex: boolean } | undefined
+
+const VALUE = 'the value sent on the Connection'
+
+/**
+ * One end of a {@link Pipe}: what one side sends, the other receives, in order — Python's
+ * `Connection`. Values are copied with the structured clone algorithm.
+ *
+ * A connection passed to a task (through {@link Pool} or {@link Process}) reconnects there.
+ * Each such copy is a handle of its own, open until it is closed or its task ends (as a
+ * process's file descriptors close when it exits); an end is closed once every handle on it
+ * is. Then the other side's `recv` raises {@link EOFError} (after what was sent before) and its
+ * `send` raises {@link BrokenPipeError}.
+ *
+ * - **Cancel**: a `recv` given up (its `signal` aborted, its task cancelled) receives nothing;
+ *   a value that was on its way is put back first in line.
+ * - **Lifetime**: the pipe lives in the thread that created it; a handle elsewhere fails with
+ *   {@link EOFError} or {@link BrokenPipeError} once that thread has exited.
+ *
+ * @typeParam T - the type of the values sent both ways.
+ * @example
+ * ```ts
+ * import { Pipe } from '@concurrent/multiprocessing'
+ *
+ * const [parent, child] = Pipe<string>()
+ * await child.send('ping')
+ * console.log(await parent.recv()) // 'ping'
+ * ```
+ * @category Communication
+ */
+export class Connection<T = unknown> implements Shareable, Disposable {
+  /** Whether this end can receive (`false` for the writing end of `Pipe({ duplex: false })`). */
+  readonly readable: boolean
+  /** Whether this end can send (`false` for the reading end of `Pipe({ duplex: false })`). */
+  readonly writable: boolean
+  readonly #link: Link
+  readonly #end: End
+  readonly #duplex: boolean
+  readonly #ref: string
+  #closed = false
+
+  /**
+   * Connections come from {@link Pipe}; this constructor is not public.
+   *
+   * @internal
+   */
+  constructor() {
+    if (creating === undefined) {
+      throw new TypeError('Connections come in pairs from Pipe(): call Pipe() instead')
+    }
+    const { link, end, ref, duplex } = creating
+    creating = undefined
+    this.#link = link
+    this.#end = end
+    this.#ref = ref
+    this.#duplex = duplex
+    this.readable = duplex || end === 0
+    this.writable = duplex || end === 1
+  }
+
+  /** Whether {@link Connection.close} was called on this handle. */
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /**
+   * Sends `value` to the other end. The value is copied now.
+   *
+   * @returns a promise that resolves once the pipe holds the value.
+   * @throws {@link BrokenPipeError} when every handle on the other end is closed.
+   * @throws `DataCloneError` when the value cannot be copied (a function; a lock or shared
+   * memory, which travel only as task arguments).
+   * @throws `InvalidStateError` when this handle is closed or cannot send.
+   * @example
+   * ```ts
+   * await connection.send({ step: 1, of: 3 })
+   * ```
+   */
+  async send(value: T): Promise<void> {
+    this.#check(this.writable, 'read-only')
+    const sent = marshal(value, channelContext(VALUE))
+    const link = this.#link
+    if ('local' in link) {
+      const failure = link.local.send(this.#end, copy(sent, VALUE))
+      if (failure !== undefined) throw writeError(failure)
+      return
+    }
+    await request(
+      Client.for(link.address, link.secret),
+      { type: 'send', channel: link.channel, end: this.#end, value: sent },
+      { signals: [], error: writeError, what: VALUE },
+    )
+  }
+
+  /**
+   * Receives the next value sent by the other end, waiting for one.
+   *
+   * @returns a promise for the value.
+   * @throws {@link EOFError} when nothing is left and every handle on the other end is closed.
+   * @throws `TimeoutError` when nothing comes within `timeout`.
+   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up; nothing
+   * is taken.
+   * @throws `InvalidStateError` when this handle is closed or cannot receive.
+   * @example
+   * ```ts
+   * const message = await connection.recv({ timeout: 5_000 })
+   * ```
+   */
+  async recv(options: RecvOptions = {}): Promise<T> {
+    this.#check(this.readable, 'write-only')
+    checkWaitingOptions(options)
+    const signals = signalsFor(options.signal)
+    const deadline = deadlineFor(options.timeout)
+    const link = this.#link
+    if ('local' in link) {
+      const value = await localCall<unknown>(
+        (receiver) => link.local.recv(this.#end, receiver, deadline),
+        signals,
+        readError,
+      )
+      return revive(value) as T
+    }
+    const client = Client.for(link.address, link.secret)
+    const value = await request(
+      client,
+      { type: 'recv', channel: link.channel, end: this.#end, timeout: options.timeout },
+      {
+        signals,
+        error: readError,
+        putBack: (late) =>
+          client.post({ type: 'unrecv', channel: link.channel, end: this.#end, value: late }),
+      },
+    )
+    return revive(value) as T
+  }
+
+  /**
+   * Whether there is something to receive: a value, or the end of the pipe (then `recv` raises
+   * {@link EOFError} at once). Waits up to `timeout` for it — by default not at all, as in
+   * Python.
+   *
+   * @returns a promise for `true` when `recv` would return (or raise) at once.
+   * @throws `signal.reason` when the signal aborts first.
+   * @throws `InvalidStateError` when this handle is closed or cannot receive.
+   * @example
+   * ```ts
+   * if (await connection.poll({ timeout: 100 })) console.log(await connection.recv())
+   * ```
+   */
+  async poll(options: PollOptions = {}): Promise<boolean> {
+    this.#check(this.readable, 'write-only')
+    checkWaitingOptions(options)
+    const timeout = options.timeout ?? 0
+    const signals = signalsFor(options.signal)
+    const link = this.#link
+    if ('local' in link) {
+      return localCall<boolean>(
+        (receiver) => link.local.poll(this.#end, receiver, deadlineFor(timeout)),
+        signals,
+        readError,
+      )
+    }
+    const value = await request(
+      Client.for(link.address, link.secret),
+      { type: 'poll', channel: link.channel, end: this.#end, timeout },
+      { signals, error: readError },
+    )
+    return value as boolean
+  }
+
+  /**
+   * Closes this handle. Once every handle on this end is closed, the other end's `recv`
+   * raises {@link EOFError} after taking what was sent, and its `send` raises
+   * {@link BrokenPipeError}. Closing twice does nothing.
+   *
+   * @example
+   * ```ts
+   * await writer.send('done')
+   * writer.close()
+   * ```
+   */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#release(this.#ref)
+  }
+
+  /** Closes this handle (`using connection = …`, like Python's `with`). */
+  [Symbol.dispose](): void {
+    this.close()
+  }
+
+  /** @internal */
+  [kMarshal](context: MarshalContext): Descriptor {
+    if (this.#closed) {
+      throw new InvalidStateError(`${context.where()} is a closed Connection`)
+    }
+    const ref = newRef()
+    const link = this.#link
+    let where: { address: string; secret: string; channel: number }
+    if ('local' in link) {
+      const broker = Broker.current()
+      link.local.addRef(this.#end, ref)
+      where = { address: broker.address, secret: broker.secret, channel: broker.publish(link.local) }
+    } else {
+      Client.for(link.address, link.secret).post({
+        type: 'addref',
+        channel: link.channel,
+        end: this.#end,
+        ref,
+      })
+      where = link
+    }
+    context.releases.push(() => this.#release(ref))
+    return { [DESCRIPTOR]: 'Connection', ...where, end: this.#end, ref, duplex: this.#duplex }
+  }
+
+  #release(ref: string): void {
+    const link = this.#link
+    if ('local' in link) {
+      link.local.release(this.#end, ref)
+    } else {
+      Client.for(link.address, link.secret).post({
+        type: 'release',
+        channel: link.channel,
+        end: this.#end,
+        ref,
+      })
+    }
+  }
+
+  #check(allowed: boolean, kind: string): void {
+    if (this.#closed) throw new InvalidStateError('the Connection is closed')
+    if (!allowed) throw new InvalidStateError(`the Connection is ${kind}`)
+  }
+}
+
+/**
+ * Creates the two connections of a new pipe in this thread.
+ *
+ * @internal
+ */
+export function createPipe<T>(duplex: boolean): [Connection<T>, Connection<T>] {
+  const refs = [newRef(), newRef()] as const
+  const link: Link = { local: new PipeState(refs) }
+  creating = { link, end: 0, ref: refs[0], duplex }
+  const first = new Connection<T>()
+  creating = { link, end: 1, ref: refs[1], duplex }
+  const second = new Connection<T>()
+  return [first, second]
+}
+
+function newRef(): string {
+  return randomBytes(8).toString('hex')
+}
+
+function readError(failure: Failure): Error {
+  return failureError(failure, 'Pipe', true)
+}
+
+function writeError(failure: Failure): Error {
+  return failureError(failure, 'Pipe', false)
+}
+
+defineReviver('Connection', (descriptor) => {
+  const { address, secret, channel, end, ref, duplex } = descriptor as unknown as {
+    address: string
+    secret: string
+    channel: number
+    end: End
+    ref: string
+    duplex: boolean
+  }
+  const broker = Broker.existing()
+  const state = broker?.address === address ? broker.state(channel) : undefined
+  const link: Link = state instanceof PipeState ? { local: state } : { address, secret, channel }
+  creating = { link, end, ref, duplex }
+  return new Connection()
+})

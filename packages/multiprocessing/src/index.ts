@@ -1,0 +1,45 @@
+export { AsyncResult, type AsyncResultCallbacks, type AsyncResultWaitOptions } from './async-result.js'
+export { Barrier, type BarrierOptions } from './barrier.js'
+export { Condition } from './condition.js'
+export { Connection, type PollOptions, type RecvOptions } from './connection.js'
+export { cpuCount } from './cpu-count.js'
+export { BrokenBarrierError, BrokenPipeError, EmptyError, EOFError, FullError } from './errors.js'
+export { Event, type SyncWaitOptions } from './event.js'
+export { Lock } from './lock.js'
+export { Pipe, type PipeOptions } from './pipe.js'
+export {
+  Pool,
+  ThreadPool,
+  type PoolImapOptions,
+  type PoolMapAsyncOptions,
+  type PoolMapOptions,
+  type PoolOptions,
+} from './pool.js'
+export { Process, type JoinOptions, type ProcessKind, type ProcessOptions } from './process.js'
+export { Queue, type QueueGetOptions, type QueuePutOptions } from './queue.js'
+export { RawArray } from './raw-array.js'
+export { RLock } from './rlock.js'
+export { BoundedSemaphore, Semaphore } from './semaphore.js'
+export type { AcquireOptions } from './internal/sync.js'
+export type { Typecode, TypedArrayFor, ValueFor } from './typecodes.js'
+export { RawValue, SharedValue, Value, type ValueOptions } from './value.js'
+
+// The names a ported program needs next to these, so one import is enough.
+export {
+  BrokenExecutorError,
+  CancelledError,
+  InvalidStateError,
+  ShutdownError,
+  TimeoutError,
+  WorkerCrashedError,
+  type Task,
+} from '@concurrent/future'
+export {
+  currentSignal,
+  currentToken,
+  DataCloneError,
+  InlineTaskError,
+  taskModule,
+  type TaskModule,
+  type TaskRef,
+} from '@concurrent/worker'

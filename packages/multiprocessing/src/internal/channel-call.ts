@@ -1,0 +1,95 @@
+/**
+ * What queue and pipe handles share: waiting on a state in this thread, the signals an
+ * operation listens to (the caller's and, inside a task, the task's own), and the errors for
+ * the owner's failures.
+ */
+import { CancelledError } from '@concurrent/cancellation'
+import { checkSignal, checkTimeout, InvalidStateError, TimeoutError } from '@concurrent/future'
+import { currentSignal } from '@concurrent/worker'
+
+import { BrokenPipeError, EmptyError, EOFError, FullError } from '../errors.js'
+import type { Receiver, Withdraw } from './receiver.js'
+import type { Failure } from './wire.js'
+
+/**
+ * Starts an operation on a state in this thread and settles with its outcome. While it waits,
+ * an aborting signal withdraws it (nothing was taken) and rejects with the signal's reason.
+ */
+export function localCall<T>(
+  start: (receiver: Receiver<T>) => Withdraw | undefined,
+  signals: readonly AbortSignal[],
+  error: (failure: Failure) => unknown,
+): Promise<T> {
+  const aborted = signals.find((signal) => signal.aborted)
+  if (aborted !== undefined) return Promise.reject(aborted.reason as unknown)
+  return new Promise<T>((resolve, reject) => {
+    const cleanup = (): void => {
+      for (const signal of signals) signal.removeEventListener('abort', onAbort)
+    }
+    const onAbort = (event: Event): void => {
+      if (withdraw?.() === true) {
+        cleanup()
+        reject((event.target as AbortSignal).reason)
+      }
+    }
+    const withdraw = start({
+      deliver: (value) => {
+        cleanup()
+        resolve(value)
+        return true
+      },
+      fail: (failure) => {
+        cleanup()
+        reject(error(failure))
+      },
+    })
+    if (withdraw !== undefined) {
+      for (const signal of signals) signal.addEventListener('abort', onAbort, { once: true })
+    }
+  })
+}
+
+/** The signals an operation listens to: the caller's, and the running task's own. */
+export function signalsFor(signal: AbortSignal | undefined): AbortSignal[] {
+  const task = currentSignal()
+  return signal === undefined ? [task] : [task, signal]
+}
+
+/** Options every waiting operation on a queue or a pipe takes. */
+export interface WaitingOptions {
+  readonly timeout?: number | undefined
+  readonly signal?: AbortSignal | undefined
+}
+
+/** Checks `timeout` and `signal`. @throws TypeError/RangeError naming the bad option. */
+export function checkWaitingOptions(options: WaitingOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object, got \`${String(options)}\``)
+  }
+  checkTimeout(options.timeout)
+  checkSignal(options.signal)
+}
+
+/** The error for the owner's `failure` of an operation on `subject` (`'Queue'`, `'Pipe'`). */
+export function failureError(failure: Failure, subject: string, reading: boolean): Error {
+  switch (failure) {
+    case 'empty':
+      return new EmptyError()
+    case 'full':
+      return new FullError()
+    case 'eof':
+      return new EOFError()
+    case 'broken-pipe':
+      return new BrokenPipeError()
+    case 'timeout':
+      return new TimeoutError(`nothing arrived on the ${subject} within the timeout`)
+    case 'cancelled':
+      return new CancelledError(`the ${subject} operation was cancelled`)
+    case 'unknown-channel':
+      return new InvalidStateError(`the owner of this ${subject} no longer knows it`)
+    case 'gone': {
+      const message = `the thread or process that created this ${subject} has exited`
+      return reading ? new EOFError(message) : new BrokenPipeError(message)
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Getting a task and its arguments ready for a worker: each argument is marshalled for the
+ * pool's kind (see `marshal.ts`), and when one of them holds a queue, a pipe, a lock or shared
+ * memory, the call is routed through the trampoline task, which revives them in the worker.
+ * Plain arguments go straight to the user's task, at no cost. What marshalling opened (pipe
+ * handles) is released by the caller once the task is over.
+ */
+import type { Task } from '@concurrent/future'
+import { taskModule, taskSpecOf, type TaskSpec } from '@concurrent/worker'
+
+import { marshal, type Destination } from './marshal.js'
+
+const trampoline = taskModule<typeof import('./trampoline.js')>(
+  new URL('./trampoline.js', import.meta.url),
+)
+
+/** A task to submit with its arguments, and what to run once it is over. */
+export interface PreparedCall {
+  readonly task: Task<readonly unknown[], unknown>
+  readonly args: readonly unknown[]
+  readonly release: () => void
+}
+
+/** A task to map over argument lists, and what to run once the map is over. */
+export interface PreparedItems {
+  readonly task: Task<readonly unknown[], unknown>
+  /** Argument lists (spread into the task). */
+  readonly items: ReadonlyArray<readonly unknown[]>
+  readonly release: () => void
+}
+
+/**
+ * Prepares `task(...args)` for a worker of `kind`. With `always`, the call goes through the
+ * trampoline even with plain arguments (a `Process` target, which reports its pid).
+ *
+ * @throws `InlineTaskError`/TypeError for a bad task, `DataCloneError` for an argument that
+ * cannot go to `kind`.
+ */
+export function prepareCall(
+  task: unknown,
+  args: readonly unknown[],
+  kind: Destination,
+  options: { readonly always?: boolean; readonly reportPid?: boolean } = {},
+): PreparedCall {
+  const spec = taskSpecOf(task)
+  const releases: Array<() => void> = []
+  const release = (): void => {
+    for (const fn of releases.splice(0)) fn()
+  }
+  let marshalled: unknown[]
+  try {
+    marshalled = marshalArgs(args, kind, releases, (i) => `argument ${i + 1} of \`${spec.name}\``)
+  } catch (error) {
+    release()
+    throw error
+  }
+  if (options.always !== true && marshalled.every((arg, i) => arg === args[i])) {
+    return { task: task as Task<readonly unknown[], unknown>, args, release }
+  }
+  return {
+    task: trampoline.call as Task<readonly unknown[], unknown>,
+    args: [spec, marshalled, options.reportPid ?? false],
+    release,
+  }
+}
+
+/**
+ * Prepares a map of `task` over argument lists for workers of `kind`.
+ *
+ * @throws as {@link prepareCall}.
+ */
+export function prepareItems(
+  task: unknown,
+  items: ReadonlyArray<readonly unknown[]>,
+  kind: Destination,
+): PreparedItems {
+  const spec = taskSpecOf(task)
+  const releases: Array<() => void> = []
+  const release = (): void => {
+    for (const fn of releases.splice(0)) fn()
+  }
+  let changed = false
+  let marshalled: Array<readonly unknown[]>
+  try {
+    marshalled = items.map((args, item) => {
+      const next = marshalArgs(
+        args,
+        kind,
+        releases,
+        (i) => `argument ${i + 1} of \`${spec.name}\` for item ${item} of the input`,
+      )
+      if (next.some((arg, i) => arg !== args[i])) changed = true
+      return next
+    })
+  } catch (error) {
+    release()
+    throw error
+  }
+  if (!changed) return { task: task as Task<readonly unknown[], unknown>, items, release }
+  return {
+    task: trampoline.call as Task<readonly unknown[], unknown>,
+    items: marshalled.map((args) => [spec, args, false]),
+    release,
+  }
+}
+
+/**
+ * A lazy map's input as argument lists for the trampoline (whether an item holds shareable
+ * objects is not known ahead), with the releases of what marshalling opened collected in
+ * `releases`.
+ */
+export function prepareLazy<T>(
+  task: unknown,
+  iterable: Iterable<T> | AsyncIterable<T>,
+  toArgs: (item: T) => readonly unknown[],
+  kind: Destination,
+  releases: Array<() => void>,
+): { task: Task<readonly unknown[], unknown>; items: Iterable<unknown[]> | AsyncIterable<unknown[]> } {
+  const spec: TaskSpec = taskSpecOf(task)
+  let index = 0
+  const prepare = (item: T): unknown[] => {
+    const at = index++
+    const args = marshalArgs(
+      toArgs(item),
+      kind,
+      releases,
+      (i) => `argument ${i + 1} of \`${spec.name}\` for item ${at} of the input`,
+    )
+    return [spec, args, false]
+  }
+  const items =
+    Symbol.asyncIterator in iterable
+      ? (async function* () {
+          for await (const item of iterable) yield prepare(item)
+        })()
+      : (function* () {
+          for (const item of iterable) yield prepare(item)
+        })()
+  return { task: trampoline.call as Task<readonly unknown[], unknown>, items }
+}
+
+function marshalArgs(
+  args: readonly unknown[],
+  kind: Destination,
+  releases: Array<() => void>,
+  where: (index: number) => string,
+): unknown[] {
+  return args.map((arg, index) =>
+    typeof arg !== 'object' || arg === null
+      ? arg
+      : marshal(arg, { destination: kind, releases, where: () => where(index) }),
+  )
+}

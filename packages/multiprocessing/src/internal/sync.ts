@@ -1,0 +1,183 @@
+/**
+ * What the synchronization primitives share: the futex-style mutex (Ulrich Drepper's
+ * "Futexes Are Tricky", mutex 2) that `Lock` and `RLock` are built on, the protocol a
+ * `Condition` uses to release and re-take its lock, the identity of the calling thread, option
+ * checks, and the descriptor that carries a primitive's shared memory to a worker thread.
+ */
+import { threadId } from 'node:worker_threads'
+
+import { checkSignal, checkTimeout, describe, TimeoutError } from '@concurrent/future'
+
+import {
+  DESCRIPTOR,
+  threadOnly,
+  type Descriptor,
+  type MarshalContext,
+} from './marshal.js'
+import { deadlineFor, type Steps } from './steps.js'
+
+/** This thread, as an owner word holds it (0 means nobody). */
+export const me = threadId + 1
+
+/** A mutex word: unlocked; locked; locked with (maybe) someone waiting. */
+const UNLOCKED = 0
+const LOCKED = 1
+const CONTENDED = 2
+
+/**
+ * Takes the mutex at `view[index]`, waiting (`block`) until `deadline`.
+ *
+ * @returns whether it was taken.
+ */
+export function* lockSteps(
+  view: Int32Array,
+  index: number,
+  block: boolean,
+  deadline: number | undefined,
+): Steps<boolean> {
+  let state = Atomics.compareExchange(view, index, UNLOCKED, LOCKED)
+  if (state === UNLOCKED) return true
+  if (!block) return false
+  for (;;) {
+    if (
+      state === CONTENDED ||
+      Atomics.compareExchange(view, index, LOCKED, CONTENDED) !== UNLOCKED
+    ) {
+      const outcome = yield { view, index, expected: CONTENDED, deadline }
+      if (outcome === 'timed-out') {
+        return Atomics.compareExchange(view, index, UNLOCKED, CONTENDED) === UNLOCKED
+      }
+    }
+    state = Atomics.compareExchange(view, index, UNLOCKED, CONTENDED)
+    if (state === UNLOCKED) return true
+  }
+}
+
+/** Releases the mutex at `view[index]`, waking one waiter if there may be one. */
+export function unlock(view: Int32Array, index: number): void {
+  if (Atomics.sub(view, index, 1) !== LOCKED) {
+    Atomics.store(view, index, UNLOCKED)
+    Atomics.notify(view, index, 1)
+  }
+}
+
+/** Whether the mutex at `view[index]` is held by anyone. */
+export function isLocked(view: Int32Array, index: number): boolean {
+  return Atomics.load(view, index) !== UNLOCKED
+}
+
+/** How a {@link Condition} drives the lock it was given: Python's `_release_save` protocol. */
+export const kIsOwned = Symbol('isOwned')
+export const kReleaseSave = Symbol('releaseSave')
+export const kRestoreSteps = Symbol('restoreSteps')
+export const kAcquireSteps = Symbol('acquireSteps')
+
+/** A lock a condition can wait with. */
+export interface ConditionLock {
+  /** Whether the calling thread holds it. */
+  [kIsOwned](): boolean
+  /** Releases it completely, whatever its recursion level; returns what restores it. */
+  [kReleaseSave](): number
+  /** Takes it again as {@link kReleaseSave} left it. */
+  [kRestoreSteps](saved: number): Steps<void>
+  /** Takes it (see `acquire`). */
+  [kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean>
+  /** Releases it once. */
+  release(): void
+}
+
+/**
+ * Options of the acquiring methods: `acquire`, `acquireAsync`, `hold` and `holdAsync` of
+ * {@link Lock}, {@link RLock}, {@link Semaphore}, {@link BoundedSemaphore} and
+ * {@link Condition}.
+ *
+ * @category Synchronization
+ */
+export interface AcquireOptions {
+  /**
+   * Wait for the lock when it is held. With `false`, `acquire` returns `false` at once instead
+   * (Python's `acquire(block=False)`).
+   *
+   * @defaultValue `true`
+   */
+  readonly block?: boolean | undefined
+  /**
+   * Milliseconds to wait for it; when they pass, `acquire` returns `false` (and `hold` throws
+   * `TimeoutError`).
+   *
+   * @defaultValue `Infinity`
+   */
+  readonly timeout?: number | undefined
+  /**
+   * Gives the wait up (the awaitable forms only): the promise rejects with `signal.reason`.
+   * Inside a task, the task's own cancellation gives any wait up, blocking or not.
+   *
+   * @defaultValue none
+   */
+  readonly signal?: AbortSignal | undefined
+}
+
+/** Validates acquire options. @returns `block` and the deadline. */
+export function acquireOptions(options: AcquireOptions): {
+  block: boolean
+  deadline: number | undefined
+} {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object, got ${describe(options)}`)
+  }
+  const { block = true, timeout } = options
+  if (typeof block !== 'boolean') {
+    throw new TypeError(`Expected \`block\` to be a boolean, got ${describe(block)}`)
+  }
+  checkTimeout(timeout)
+  checkSignal(options.signal)
+  if (!block && timeout !== undefined) {
+    throw new TypeError('`timeout` is meaningless with `block: false`: pass one or the other')
+  }
+  return { block, deadline: deadlineFor(timeout) }
+}
+
+/** Validates wait options (`timeout`, `signal`). @returns the deadline. */
+export function waitDeadline(options: {
+  readonly timeout?: number | undefined
+  readonly signal?: AbortSignal | undefined
+}): number | undefined {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`Expected options to be an object, got ${describe(options)}`)
+  }
+  checkTimeout(options.timeout)
+  checkSignal(options.signal)
+  return deadlineFor(options.timeout)
+}
+
+/** What `hold()` returns: releases once, when disposed. */
+export function held(release: () => void): Disposable {
+  let released = false
+  return {
+    [Symbol.dispose]() {
+      if (released) return
+      released = true
+      release()
+    },
+  }
+}
+
+/** The error `hold()` throws when its timeout passes. */
+export function holdTimeout(what: string, options: AcquireOptions): TimeoutError {
+  return new TimeoutError(`could not acquire the ${what} within ${String(options.timeout)} ms`)
+}
+
+/**
+ * The descriptor of a thread-only primitive.
+ *
+ * @throws `DataCloneError` when it is going to a process or through a channel.
+ */
+export function threadOnlyDescriptor(
+  context: MarshalContext,
+  type: string,
+  what: string,
+  fields: Readonly<Record<string, unknown>>,
+): Descriptor {
+  if (context.destination !== 'thread') threadOnly(context, what)
+  return { [DESCRIPTOR]: type, ...fields }
+}

@@ -1,0 +1,126 @@
+/**
+ * The wire between the owner of a queue or pipe and its handles in other threads and
+ * processes: the messages, one discriminated union on `type` imported by both sides, and their
+ * framing on a stream socket (a 4-byte big-endian length, then the message as serialized by
+ * `v8.serialize`, the structured clone algorithm that worker messages use too).
+ *
+ * A connection opens with `hello`, carrying the owner's secret: only handles that were given a
+ * descriptor by this program (which travel inside the program's own worker messages) can talk
+ * to its queues. Every request that expects an answer carries a number (`req`) that its `reply`
+ * repeats; a few messages are one-way.
+ */
+import type { Socket } from 'node:net'
+import { deserialize, serialize } from 'node:v8'
+
+/** Which end of a pipe: the first or the second connection `Pipe()` returned. */
+export type End = 0 | 1
+
+/** Why an operation failed on the owner's side; the handle turns it into an error. */
+export type Failure =
+  | 'empty'
+  | 'full'
+  | 'eof'
+  | 'broken-pipe'
+  | 'timeout'
+  | 'cancelled'
+  | 'unknown-channel'
+  /** The owner's thread or process has gone away (set by the client, never sent). */
+  | 'gone'
+
+/** Handle → owner. */
+export type Request =
+  | { readonly type: 'hello'; readonly secret: string }
+  | {
+      readonly type: 'put'
+      readonly req: number
+      readonly channel: number
+      readonly value: unknown
+      readonly block: boolean
+      readonly timeout: number | undefined
+    }
+  | {
+      readonly type: 'get'
+      readonly req: number
+      readonly channel: number
+      readonly block: boolean
+      readonly timeout: number | undefined
+    }
+  | { readonly type: 'size'; readonly req: number; readonly channel: number }
+  | {
+      readonly type: 'send'
+      readonly req: number
+      readonly channel: number
+      readonly end: End
+      readonly value: unknown
+    }
+  | {
+      readonly type: 'recv'
+      readonly req: number
+      readonly channel: number
+      readonly end: End
+      readonly timeout: number | undefined
+    }
+  | {
+      readonly type: 'poll'
+      readonly req: number
+      readonly channel: number
+      readonly end: End
+      readonly timeout: number | undefined
+    }
+  /** One-way: a value that arrived for a `get` the handle had already given up; back in front. */
+  | { readonly type: 'unget'; readonly channel: number; readonly value: unknown }
+  /** One-way: likewise for a `recv`. */
+  | { readonly type: 'unrecv'; readonly channel: number; readonly end: End; readonly value: unknown }
+  /** One-way: a new handle on `end` exists (it was passed on); `ref` names it. */
+  | { readonly type: 'addref'; readonly channel: number; readonly end: End; readonly ref: string }
+  /** One-way: the handle `ref` on `end` is closed. */
+  | { readonly type: 'release'; readonly channel: number; readonly end: End; readonly ref: string }
+  /** Give up request `req` if it is still waiting; its reply then reports `cancelled`. */
+  | { readonly type: 'cancel'; readonly req: number }
+
+/** Owner → handle: how request `req` ended. */
+export type Reply =
+  | { readonly type: 'reply'; readonly req: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'reply'; readonly req: number; readonly ok: false; readonly failure: Failure }
+
+/** A request without the number the client assigns it. */
+export type Call = Request extends infer R
+  ? R extends { readonly req: number }
+    ? Omit<R, 'req'>
+    : never
+  : never
+
+const HEADER = 4
+
+/** Encodes `message` as one frame. @throws the structured clone error for a value it cannot copy. */
+export function encodeFrame(message: Request | Reply): Buffer {
+  const body = serialize(message)
+  const header = Buffer.allocUnsafe(HEADER)
+  header.writeUInt32BE(body.length, 0)
+  return Buffer.concat([header, body], HEADER + body.length)
+}
+
+/** Collects the bytes of a socket and hands out whole messages. */
+export class FrameReader {
+  #buffer: Buffer = Buffer.alloc(0)
+
+  /** Adds `chunk`; returns the messages it completed. @throws for bytes that are not ours. */
+  push(chunk: Buffer): unknown[] {
+    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+    const messages: unknown[] = []
+    while (this.#buffer.length >= HEADER) {
+      const length = this.#buffer.readUInt32BE(0)
+      if (this.#buffer.length < HEADER + length) break
+      messages.push(deserialize(this.#buffer.subarray(HEADER, HEADER + length)))
+      this.#buffer = this.#buffer.subarray(HEADER + length)
+    }
+    return messages
+  }
+}
+
+/** Writes a frame unless the socket is gone. @returns whether it was written. */
+export function writeFrame(socket: Socket, frame: Buffer): boolean {
+  if (socket.destroyed || !socket.writable) return false
+  socket.write(frame)
+  return true
+}

@@ -1,0 +1,233 @@
+/**
+ * `Lock`: Python's `multiprocessing.Lock`, a mutex in shared memory that the main thread and
+ * tasks in worker threads take in turn.
+ */
+import { InvalidStateError } from '@concurrent/future'
+
+import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import { runAsync, runBlocking, type Steps } from './internal/steps.js'
+import {
+  acquireOptions,
+  held,
+  holdTimeout,
+  isLocked,
+  kAcquireSteps,
+  kIsOwned,
+  kReleaseSave,
+  kRestoreSteps,
+  lockSteps,
+  me,
+  threadOnlyDescriptor,
+  unlock,
+  type AcquireOptions,
+  type ConditionLock,
+} from './internal/sync.js'
+
+const STATE = 0
+const OWNER = 1
+
+/** Set by the reviver for the one constructor call it makes. */
+let reviving: SharedArrayBuffer | undefined
+
+/**
+ * A lock that worker threads and the main thread share: one holder at a time — Python's
+ * `multiprocessing.Lock`. It lives in a `SharedArrayBuffer` and is taken with `Atomics`, so it
+ * costs a few nanoseconds when free and never involves the event loop.
+ *
+ * Pass it to tasks as an argument of a {@link Pool} or {@link Process} with `kind: 'thread'`.
+ * A child process shares no memory with its parent: handing a lock to a task with
+ * `kind: 'process'` throws `DataCloneError` at the call site.
+ *
+ * - **Blocking or awaiting**: inside a task, `acquire()` and `hold()` block the worker thread
+ *   (`Atomics.wait`), as Python's do. On the main thread use `acquireAsync()` and
+ *   `holdAsync()`, which wait without blocking the event loop (`Atomics.waitAsync`); the
+ *   blocking forms work there too, but stop the event loop while they wait.
+ * - **Cancel**: a task cancelled while it waits (`future.cancel({ interrupt: true })`, a
+ *   timeout) stops waiting with `CancelledError`; `signal` gives up an awaitable wait.
+ * - **Not reentrant**: a holder that acquires again waits for itself; use {@link RLock}.
+ *   Any thread may release it, as in Python.
+ *
+ * @example
+ * ```ts
+ * // tasks.ts: a task that adds under the lock
+ * import type { Lock, SharedValue } from '@concurrent/multiprocessing'
+ *
+ * export function addMany(counter: SharedValue<'i'>, lock: Lock, times: number): void {
+ *   for (let i = 0; i < times; i++) {
+ *     using _held = lock.hold()
+ *     counter.value += 1
+ *   }
+ * }
+ *
+ * // main.ts
+ * import { Lock, Pool, RawValue, taskModule } from '@concurrent/multiprocessing'
+ *
+ * const tasks = taskModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))
+ * const counter = RawValue('i', 0)
+ * const lock = new Lock()
+ * await using pool = new Pool({ processes: 2, kind: 'thread' })
+ * await pool.starmap(tasks.addMany, [[counter, lock, 1000], [counter, lock, 1000]])
+ * console.log(counter.value) // 2000
+ * ```
+ * @category Synchronization
+ */
+export class Lock implements ConditionLock {
+  readonly #buffer: SharedArrayBuffer
+  readonly #view: Int32Array
+
+  /** Creates an unlocked lock. */
+  constructor() {
+    this.#buffer = reviving ?? new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
+    reviving = undefined
+    this.#view = new Int32Array(this.#buffer)
+  }
+
+  /**
+   * Takes the lock, blocking the calling thread until it is free — Python's `acquire()`.
+   *
+   * @returns `true` once taken; `false` when it was held and `block: false`, or when
+   * `timeout` passed first.
+   * @throws `CancelledError` when the task calling it is cancelled while it waits.
+   * @throws TypeError/RangeError for invalid options.
+   * @example
+   * ```ts
+   * if (lock.acquire({ timeout: 100 })) {
+   *   try {
+   *     counter.value += 1
+   *   } finally {
+   *     lock.release()
+   *   }
+   * }
+   * ```
+   */
+  acquire(options: AcquireOptions = {}): boolean {
+    const { block, deadline } = acquireOptions(options)
+    return runBlocking(this[kAcquireSteps](block, deadline))
+  }
+
+  /**
+   * Takes the lock, waiting without blocking the event loop — the form for the main thread.
+   *
+   * @returns a promise for `true` once taken; `false` when it was held and `block: false`, or
+   * when `timeout` passed first.
+   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
+   * @throws TypeError/RangeError (as a rejection) for invalid options.
+   * @example
+   * ```ts
+   * if (await lock.acquireAsync({ timeout: 1_000 })) {
+   *   try {
+   *     console.log(counter.value)
+   *   } finally {
+   *     lock.release()
+   *   }
+   * }
+   * ```
+   */
+  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
+    const { block, deadline } = acquireOptions(options)
+    return runAsync(this[kAcquireSteps](block, deadline), options.signal)
+  }
+
+  /**
+   * Takes the lock (blocking, as {@link Lock.acquire}) and returns a handle that releases it
+   * when disposed: `using _held = lock.hold()` is Python's `with lock:`.
+   *
+   * @returns a disposable that releases the lock once.
+   * @throws `TimeoutError` when `timeout` passes before the lock is free.
+   * @throws `CancelledError` when the task calling it is cancelled while it waits.
+   * @example
+   * ```ts
+   * {
+   *   using _held = lock.hold()
+   *   counter.value += 1
+   * } // released here
+   * ```
+   */
+  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
+    if (!this.acquire(options)) throw holdTimeout('Lock', options)
+    return held(() => this.release())
+  }
+
+  /**
+   * Takes the lock (awaiting, as {@link Lock.acquireAsync}) and returns a handle that releases
+   * it when disposed: `using _held = await lock.holdAsync()`.
+   *
+   * @returns a promise for a disposable that releases the lock once.
+   * @throws `TimeoutError` when `timeout` passes before the lock is free.
+   * @throws `signal.reason` when the wait is given up.
+   * @example
+   * ```ts
+   * {
+   *   using _held = await lock.holdAsync()
+   *   console.log(counter.value)
+   * }
+   * ```
+   */
+  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
+    if (!(await this.acquireAsync(options))) throw holdTimeout('Lock', options)
+    return held(() => this.release())
+  }
+
+  /**
+   * Releases the lock. Any thread may release it, as in Python.
+   *
+   * @throws `InvalidStateError` when it is not locked.
+   * @example
+   * ```ts
+   * lock.release()
+   * ```
+   */
+  release(): void {
+    if (!isLocked(this.#view, STATE)) {
+      throw new InvalidStateError('release() was called on a Lock that is not locked')
+    }
+    Atomics.store(this.#view, OWNER, 0)
+    unlock(this.#view, STATE)
+  }
+
+  /**
+   * Whether some thread holds the lock now (a hint: it may change at once).
+   *
+   * @returns `true` when it is held.
+   * @example
+   * ```ts
+   * console.log(lock.locked())
+   * ```
+   */
+  locked(): boolean {
+    return isLocked(this.#view, STATE)
+  }
+
+  /** @internal */
+  *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+    const taken = yield* lockSteps(this.#view, STATE, block, deadline)
+    if (taken) Atomics.store(this.#view, OWNER, me)
+    return taken
+  }
+
+  /** @internal */
+  [kIsOwned](): boolean {
+    return isLocked(this.#view, STATE) && Atomics.load(this.#view, OWNER) === me
+  }
+
+  /** @internal */
+  [kReleaseSave](): number {
+    this.release()
+    return 1
+  }
+
+  /** @internal */
+  *[kRestoreSteps](): Steps<void> {
+    yield* this[kAcquireSteps](true, undefined)
+  }
+
+  /** @internal */
+  [kMarshal](context: MarshalContext): Descriptor {
+    return threadOnlyDescriptor(context, 'Lock', 'a Lock', { buffer: this.#buffer })
+  }
+}
+
+defineReviver('Lock', (descriptor) => {
+  reviving = descriptor['buffer'] as SharedArrayBuffer
+  return new Lock()
+})

@@ -1,0 +1,244 @@
+/**
+ * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, in shared memory.
+ */
+import { checkInteger } from '@concurrent/future'
+
+import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
+import {
+  acquireOptions,
+  held,
+  holdTimeout,
+  threadOnlyDescriptor,
+  type AcquireOptions,
+} from './internal/sync.js'
+
+const VALUE = 0
+/** The initial value, which a bounded semaphore never exceeds; `-1` for an unbounded one. */
+const BOUND = 1
+
+/** Set by the reviver for the one constructor call it makes. */
+let reviving: SharedArrayBuffer | undefined
+
+/**
+ * A counter that `acquire` decrements, waiting while it is zero, and `release` increments —
+ * Python's `multiprocessing.Semaphore`, shared by the main thread and tasks in worker threads
+ * (not child processes: see {@link Lock}). Use it to let at most `value` tasks into a section
+ * at once.
+ *
+ * Blocking, awaiting and cancellation work as for {@link Lock}: `acquire`/`hold` block the
+ * calling thread (for tasks), `acquireAsync`/`holdAsync` await (for the main thread).
+ *
+ * @example
+ * ```ts
+ * // tasks.ts: however many tasks run, at most two render at a time
+ * import type { Semaphore } from '@concurrent/multiprocessing'
+ *
+ * export function render(page: number, slots: Semaphore): string {
+ *   using _slot = slots.hold()
+ *   return renderPage(page)
+ * }
+ *
+ * // main.ts
+ * import { Pool, Semaphore, taskModule } from '@concurrent/multiprocessing'
+ *
+ * const tasks = taskModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))
+ * const slots = new Semaphore(2)
+ * await using pool = new Pool({ processes: 8, kind: 'thread' })
+ * const pages = await pool.starmap(tasks.render, [1, 2, 3, 4].map((page) => [page, slots]))
+ * ```
+ * @category Synchronization
+ */
+export class Semaphore {
+  readonly #buffer: SharedArrayBuffer
+  readonly #view: Int32Array
+
+  /**
+   * Creates a semaphore.
+   *
+   * @param value - the initial count.
+   * @throws TypeError/RangeError when `value` is not an integer from 0 up.
+   */
+  constructor(value = 1) {
+    const buffer = reviving
+    reviving = undefined
+    if (buffer === undefined) {
+      checkInteger(value, 'value', 0)
+      this.#buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
+      this.#view = new Int32Array(this.#buffer)
+      this.#view[VALUE] = value
+      this.#view[BOUND] = this.bounded ? value : -1
+    } else {
+      this.#buffer = buffer
+      this.#view = new Int32Array(buffer)
+    }
+  }
+
+  /** Whether `release` refuses to go above the initial value ({@link BoundedSemaphore}). */
+  protected get bounded(): boolean {
+    return false
+  }
+
+  /**
+   * Decrements the counter, blocking the calling thread while it is zero.
+   *
+   * @returns `true` once decremented; `false` when it was zero and `block: false`, or when
+   * `timeout` passed first.
+   * @throws `CancelledError` when the task calling it is cancelled while it waits.
+   * @throws TypeError/RangeError for invalid options.
+   * @example
+   * ```ts
+   * if (slots.acquire({ timeout: 1_000 })) {
+   *   try {
+   *     work()
+   *   } finally {
+   *     slots.release()
+   *   }
+   * }
+   * ```
+   */
+  acquire(options: AcquireOptions = {}): boolean {
+    const { block, deadline } = acquireOptions(options)
+    return runBlocking(this.#acquireSteps(block, deadline))
+  }
+
+  /**
+   * Decrements the counter, waiting without blocking the event loop while it is zero.
+   *
+   * @returns a promise for `true` once decremented, `false` as for {@link Semaphore.acquire}.
+   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
+   * @example
+   * ```ts
+   * await slots.acquireAsync()
+   * ```
+   */
+  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
+    const { block, deadline } = acquireOptions(options)
+    return runAsync(this.#acquireSteps(block, deadline), options.signal)
+  }
+
+  /**
+   * Acquires (blocking) and returns a handle that releases once when disposed:
+   * `using _slot = semaphore.hold()` is Python's `with semaphore:`.
+   *
+   * @returns a disposable that releases once.
+   * @throws `TimeoutError` when `timeout` passes first.
+   * @example
+   * ```ts
+   * using _slot = slots.hold()
+   * ```
+   */
+  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
+    if (!this.acquire(options)) throw holdTimeout(this.constructor.name, options)
+    return held(() => this.release())
+  }
+
+  /**
+   * Acquires (awaiting) and returns a handle that releases once when disposed.
+   *
+   * @returns a promise for a disposable that releases once.
+   * @throws `TimeoutError` when `timeout` passes first.
+   * @example
+   * ```ts
+   * using _slot = await slots.holdAsync()
+   * ```
+   */
+  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
+    if (!(await this.acquireAsync(options))) throw holdTimeout(this.constructor.name, options)
+    return held(() => this.release())
+  }
+
+  /**
+   * Increments the counter by `n`, waking up to `n` waiters.
+   *
+   * @param n - how much to add.
+   * @throws RangeError when `n` is not an integer from 1 up, or (for a
+   * {@link BoundedSemaphore}) when the counter would exceed its initial value.
+   * @example
+   * ```ts
+   * slots.release()
+   * ```
+   */
+  release(n = 1): void {
+    checkInteger(n, 'n', 1)
+    const view = this.#view
+    const bound = Atomics.load(view, BOUND)
+    for (;;) {
+      const value = Atomics.load(view, VALUE)
+      if (bound >= 0 && value + n > bound) {
+        throw new RangeError(
+          `BoundedSemaphore released too many times: its value would exceed its initial ${bound}`,
+        )
+      }
+      if (Atomics.compareExchange(view, VALUE, value, value + n) === value) break
+    }
+    Atomics.notify(view, VALUE, n)
+  }
+
+  /**
+   * The counter now (a hint: it may change at once) — Python's `get_value()`.
+   *
+   * @returns the current value.
+   * @example
+   * ```ts
+   * console.log(slots.getValue())
+   * ```
+   */
+  getValue(): number {
+    return Atomics.load(this.#view, VALUE)
+  }
+
+  /** @internal */
+  [kMarshal](context: MarshalContext): Descriptor {
+    const type = this.bounded ? 'BoundedSemaphore' : 'Semaphore'
+    return threadOnlyDescriptor(context, type, `a ${type}`, { buffer: this.#buffer })
+  }
+
+  *#acquireSteps(block: boolean, deadline: number | undefined): Steps<boolean> {
+    const view = this.#view
+    for (;;) {
+      const value = Atomics.load(view, VALUE)
+      if (value > 0) {
+        if (Atomics.compareExchange(view, VALUE, value, value - 1) === value) return true
+        continue
+      }
+      if (!block) return false
+      const outcome = yield { view, index: VALUE, expected: 0, deadline }
+      if (outcome === 'timed-out' && expired(deadline)) {
+        const late = Atomics.load(view, VALUE)
+        return late > 0 && Atomics.compareExchange(view, VALUE, late, late - 1) === late
+      }
+    }
+  }
+}
+
+/**
+ * A {@link Semaphore} whose `release` refuses to raise the counter above its initial value —
+ * Python's `multiprocessing.BoundedSemaphore`, which catches a release without a matching
+ * acquire.
+ *
+ * @example
+ * ```ts
+ * import { BoundedSemaphore } from '@concurrent/multiprocessing'
+ *
+ * const slots = new BoundedSemaphore(2)
+ * slots.release() // RangeError: released too many times
+ * ```
+ * @category Synchronization
+ */
+export class BoundedSemaphore extends Semaphore {
+  /** Always `true`: `release` refuses to go above the initial value. */
+  protected override get bounded(): boolean {
+    return true
+  }
+}
+
+defineReviver('Semaphore', (descriptor) => {
+  reviving = descriptor['buffer'] as SharedArrayBuffer
+  return new Semaphore()
+})
+
+defineReviver('BoundedSemaphore', (descriptor) => {
+  reviving = descriptor['buffer'] as SharedArrayBuffer
+  return new BoundedSemaphore()
+})
