@@ -21,6 +21,18 @@ import { fromSettled, left, right } from './internal/either.js'
 /**
  * Options of {@link traverseParallel}.
  *
+ * @example
+ * ```ts
+ * import { traverseParallel } from '@concurrent/fp'
+ *
+ * const controller = new AbortController()
+ * const checkAll = traverseParallel(pool, tasks.check, {
+ *   chunksize: 100,
+ *   interrupt: true, // the first failure stops the running checks too
+ *   signal: controller.signal,
+ * })
+ * const result = await checkAll(documents)()
+ * ```
  * @category Interop
  */
 export interface TraverseParallelOptions {

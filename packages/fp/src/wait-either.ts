@@ -12,6 +12,13 @@ import { fromSettled, left } from './internal/either.js'
  * The `Either` that {@link waitEither} gives for a future `F`: `Either<unknown, T>` for a
  * `Future<T>`.
  *
+ * @example
+ * ```ts
+ * import type { FutureEither } from '@concurrent/fp'
+ * import type { Future } from '@concurrent/future'
+ *
+ * type Outcome = FutureEither<Future<number>> // Either<unknown, number>
+ * ```
  * @category Interop
  */
 export type FutureEither<F> = F extends Future<infer T> ? Either<unknown, T> : never

@@ -13,6 +13,13 @@ import type { OnUnsubscribe } from './on-unsubscribe.js'
 /**
  * Options of {@link asCompleted$}.
  *
+ * @example
+ * ```ts
+ * import { asCompleted$ } from '@concurrent/rx'
+ *
+ * // Values as they come; a failure ends the stream. Futures still running are left alone.
+ * asCompleted$(futures, { emit: 'values', onUnsubscribe: 'none' }).subscribe(console.log)
+ * ```
  * @category Interop
  */
 export interface AsCompleted$Options {
@@ -101,6 +108,7 @@ export function asCompleted$<T>(
  *   .pipe(take(1))
  *   .subscribe(save)
  * ```
+ * @category Interop
  */
 export function asCompleted$<T>(
   futures: Iterable<Future<T>>,
@@ -120,6 +128,7 @@ export function asCompleted$<T>(
  * const options: AsCompleted$Options = { emit: wantValues ? 'values' : 'futures' }
  * asCompleted$(futures, options).subscribe(console.log)
  * ```
+ * @category Interop
  */
 export function asCompleted$<T>(
   futures: Iterable<Future<T>>,

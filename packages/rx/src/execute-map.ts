@@ -17,6 +17,16 @@ import { runMap, type RunOptions } from './internal/map-run.js'
  * with `executor.with({ … })`. An executor that exposes `maxWorkers` sets the default
  * `concurrency`.
  *
+ * @example
+ * ```ts
+ * import { executeMap, type MapExecutor } from '@concurrent/rx'
+ *
+ * // Any executor, or a view of one with per-task options.
+ * function thumbnails(executor: MapExecutor) {
+ *   return executeMap(executor, tasks.thumbnail, { concurrency: 4 })
+ * }
+ * images$.pipe(thumbnails(pool.with({ timeout: 10_000 }))).subscribe(save)
+ * ```
  * @category Interop
  */
 export type MapExecutor = Pick<Executor, 'submit' | 'map' | 'starmap'> & {
@@ -27,6 +37,14 @@ export type MapExecutor = Pick<Executor, 'submit' | 'map' | 'starmap'> & {
 /**
  * Options of {@link executeMap} and {@link executeStarmap}.
  *
+ * @example
+ * ```ts
+ * import { executeMap, type ExecuteMapOptions } from '@concurrent/rx'
+ *
+ * // A camera's frames: never more than 8 in flight, keep the newest 16 waiting, drop the rest.
+ * const live: ExecuteMapOptions = { concurrency: 8, buffersize: 16, overflow: 'drop-oldest' }
+ * frames$.pipe(executeMap(pool, tasks.detectFaces, live)).subscribe(draw)
+ * ```
  * @category Interop
  */
 export interface ExecuteMapOptions {

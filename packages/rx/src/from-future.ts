@@ -12,6 +12,13 @@ import type { OnUnsubscribe } from './on-unsubscribe.js'
 /**
  * Options of {@link fromFuture}.
  *
+ * @example
+ * ```ts
+ * import { fromFuture } from '@concurrent/rx'
+ *
+ * // Unsubscribing cancels the task if it is still queued, and lets it finish if it runs.
+ * const value$ = fromFuture(pool.submit(tasks.report, month), { onUnsubscribe: 'cancel' })
+ * ```
  * @category Interop
  */
 export interface FromFutureOptions {

@@ -10,6 +10,16 @@ import { describe, type Future } from '@concurrent/future'
  * value the task sends with `reportProgress`, and returns a function that removes it. The
  * futures that `@concurrent/executors` hands back (`TaskFuture`) have it.
  *
+ * @example
+ * ```ts
+ * import { progress$, type ProgressReporting } from '@concurrent/rx'
+ * import type { Future } from '@concurrent/future'
+ *
+ * function percent(future: Future<unknown> & ProgressReporting) {
+ *   return progress$(future).subscribe((p) => console.log(`${Number(p) * 100}%`))
+ * }
+ * percent(pool.submit(tasks.encode, video))
+ * ```
  * @category Interop
  */
 export interface ProgressReporting {

@@ -12,6 +12,14 @@ import { describe, type Future, type Task } from '@concurrent/future'
  * future beside it. `ThreadPoolExecutor`, `ProcessPoolExecutor` and `AsyncExecutor` from
  * `@concurrent/executors` fit.
  *
+ * @example
+ * ```ts
+ * import { stream$, type StreamingExecutor } from '@concurrent/rx'
+ *
+ * function logLines(executor: StreamingExecutor, path: string) {
+ *   return stream$(executor, tasks.readLines, path).subscribe(console.log)
+ * }
+ * ```
  * @category Interop
  */
 export interface StreamingExecutor {
