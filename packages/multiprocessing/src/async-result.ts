@@ -82,7 +82,8 @@ export class AsyncResult<T> implements PromiseLike<T> {
     this.#promise.then(
       (value) => {
         this.#outcome = { status: 'fulfilled', value }
-        if (callbacks.callback !== undefined) call(callbacks.callback, value, 'an AsyncResult callback')
+        if (callbacks.callback !== undefined)
+          call(callbacks.callback, value, 'an AsyncResult callback')
       },
       (reason: unknown) => {
         this.#outcome = { status: 'rejected', reason }
@@ -180,7 +181,9 @@ export class AsyncResult<T> implements PromiseLike<T> {
           () => true,
           () => true,
         ),
-        new Promise<false>((resolve) => (clear = setDeadline(deadlineIn(timeout), () => resolve(false)))),
+        new Promise<false>(
+          (resolve) => (clear = setDeadline(deadlineIn(timeout), () => resolve(false))),
+        ),
       ])
     } finally {
       clear?.()

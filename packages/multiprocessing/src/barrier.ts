@@ -96,7 +96,9 @@ export class Barrier {
     reviving = undefined
     checkInteger(parties, 'parties', 1)
     if (parties === undefined) {
-      throw new TypeError(`Expected \`parties\` to be an integer from 1 and up, got ${describe(parties)}`)
+      throw new TypeError(
+        `Expected \`parties\` to be an integer from 1 and up, got ${describe(parties)}`,
+      )
     }
     this.parties = parties
     if (revived !== undefined) {
@@ -171,16 +173,16 @@ export class Barrier {
    * ```
    */
   reset(): void {
-    runBlocking(
-      this.#locked(function* (this: Barrier, view: Int32Array) {
-        if (view[COUNT]! > 0) {
-          if (view[STATE] === FILLING || view[STATE] === BROKEN) view[STATE] = RESETTING
-        } else {
-          view[STATE] = FILLING
-        }
-        this.#condition.notifyAll()
-      }),
-    )
+    this.#withLock(() => {
+      const view = this.#view
+      if (Atomics.load(view, COUNT) > 0) {
+        const state = Atomics.load(view, STATE)
+        if (state === FILLING || state === BROKEN) Atomics.store(view, STATE, RESETTING)
+      } else {
+        Atomics.store(view, STATE, FILLING)
+      }
+      this.#condition.notifyAll()
+    })
   }
 
   /**
@@ -193,11 +195,7 @@ export class Barrier {
    * ```
    */
   abort(): void {
-    runBlocking(
-      this.#locked(function* (this: Barrier) {
-        this.#break()
-      }),
-    )
+    this.#withLock(() => this.#break())
   }
 
   /** @internal */
@@ -219,56 +217,60 @@ export class Barrier {
     return deadlineFor(options.timeout ?? this.#timeout)
   }
 
-  /** Runs `body` holding the barrier's lock. */
-  *#locked<T>(body: (this: Barrier, view: Int32Array) => Steps<T>): Steps<T> {
-    yield* this.#lock[kAcquireSteps](true, undefined)
+  /** Runs `body` holding the barrier's lock, blocking for it (it is only ever held briefly). */
+  #withLock(body: () => void): void {
+    runBlocking(this.#lock[kAcquireSteps](true, undefined))
     try {
-      return yield* body.call(this, this.#view)
+      body()
     } finally {
       this.#lock.release()
     }
   }
 
   *#waitSteps(deadline: number | undefined): Steps<number> {
-    return yield* this.#locked(function* (this: Barrier, view: Int32Array) {
+    const view = this.#view
+    const state = (): number => Atomics.load(view, STATE)
+    yield* this.#lock[kAcquireSteps](true, undefined)
+    try {
       // Wait while the barrier drains or resets.
-      while (view[STATE] === DRAINING || view[STATE] === RESETTING) {
+      if (state() === DRAINING || state() === RESETTING) {
         yield* this.#condition[kWaitForSteps](
-          () => view[STATE] !== DRAINING && view[STATE] !== RESETTING,
+          () => state() !== DRAINING && state() !== RESETTING,
           undefined,
         )
       }
-      if (view[STATE]! < 0) throw new BrokenBarrierError()
-      const index = view[COUNT]!
-      view[COUNT] = index + 1
+      if (state() < 0) throw new BrokenBarrierError()
+      const index = Atomics.add(view, COUNT, 1)
       try {
         if (index + 1 === this.parties) {
-          view[STATE] = DRAINING
+          Atomics.store(view, STATE, DRAINING)
           this.#condition.notifyAll()
         } else {
           const released = yield* this.#condition[kWaitForSteps](
-            () => view[STATE] !== FILLING,
+            () => state() !== FILLING,
             deadline,
           )
           if (!released) {
             this.#break()
             throw new BrokenBarrierError('the barrier timed out and is now broken')
           }
-          if (view[STATE]! < 0) throw new BrokenBarrierError()
+          if (state() < 0) throw new BrokenBarrierError()
         }
         return index
       } finally {
-        view[COUNT] = view[COUNT]! - 1
-        if (view[COUNT] === 0 && (view[STATE] === DRAINING || view[STATE] === RESETTING)) {
-          view[STATE] = FILLING
+        const left = Atomics.sub(view, COUNT, 1) - 1
+        if (left === 0 && (state() === DRAINING || state() === RESETTING)) {
+          Atomics.store(view, STATE, FILLING)
           this.#condition.notifyAll()
         }
       }
-    })
+    } finally {
+      this.#lock.release()
+    }
   }
 
   #break(): void {
-    this.#view[STATE] = BROKEN
+    Atomics.store(this.#view, STATE, BROKEN)
     this.#condition.notifyAll()
   }
 }

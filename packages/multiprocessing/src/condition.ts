@@ -17,7 +17,6 @@ import {
   revive,
   type Descriptor,
   type MarshalContext,
-  type Shareable,
 } from './internal/marshal.js'
 import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
@@ -36,7 +35,7 @@ import {
 import type { SyncWaitOptions } from './event.js'
 
 /** Lets a {@link Barrier} build on a condition's waits. */
-export const kWaitForSteps = Symbol('waitForSteps')
+export const kWaitForSteps = Symbol.for('concurrent.multiprocessing.waitForSteps')
 
 /** How many threads (and async waits) can wait on one condition at once. */
 const SLOTS = 1024
@@ -84,7 +83,7 @@ let reviving: { buffer: SharedArrayBuffer; lock: Lock | RLock } | undefined
  * ```
  * @category Synchronization
  */
-export class Condition implements Shareable {
+export class Condition {
   readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
   readonly #lock: Lock | RLock
@@ -269,17 +268,18 @@ export class Condition implements Shareable {
     }
     this.#checkOwned('notify on')
     const view = this.#view
-    for (let woken = 0; woken < n && view[WAITING_COUNT]! > 0; woken++) {
+    for (let woken = 0; woken < n && Atomics.load(view, WAITING_COUNT) > 0; woken++) {
       let oldest = -1
       for (let slot = 0; slot < SLOTS; slot++) {
         if (Atomics.load(view, STATES + slot) !== WAITING) continue
         // Tickets wrap around; compare their difference.
-        if (oldest === -1 || ((view[TICKETS + slot]! - view[TICKETS + oldest]!) | 0) < 0) {
+        const ticket = Atomics.load(view, TICKETS + slot)
+        if (oldest === -1 || ((ticket - Atomics.load(view, TICKETS + oldest)) | 0) < 0) {
           oldest = slot
         }
       }
       if (oldest === -1) break
-      view[WAITING_COUNT]!--
+      Atomics.sub(view, WAITING_COUNT, 1)
       Atomics.store(view, STATES + oldest, NOTIFIED)
       Atomics.notify(view, STATES + oldest)
     }
@@ -307,7 +307,7 @@ export class Condition implements Shareable {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    const lock = (this.#lock as unknown as Shareable)[kMarshal](context)
+    const lock = this.#lock[kMarshal](context)
     return threadOnlyDescriptor(context, 'Condition', 'a Condition', {
       buffer: this.#buffer,
       lock,
@@ -320,7 +320,9 @@ export class Condition implements Shareable {
 
   #checkOwned(action: string): void {
     if (!this.#lock[kIsOwned]()) {
-      throw new InvalidStateError(`cannot ${action} a Condition whose lock this thread does not hold`)
+      throw new InvalidStateError(
+        `cannot ${action} a Condition whose lock this thread does not hold`,
+      )
     }
   }
 
@@ -352,7 +354,7 @@ export class Condition implements Shareable {
       yield* this.#lock[kRestoreSteps](saved)
       // Holding the lock again: a notification that came after the timeout still counts.
       notified = Atomics.load(view, STATES + slot) === NOTIFIED
-      if (!notified) view[WAITING_COUNT]!--
+      if (!notified) Atomics.sub(view, WAITING_COUNT, 1)
       Atomics.store(view, STATES + slot, FREE)
       // A waiter that was notified but leaves by an exception passes the notification on.
       if (!finished && notified) this.notify(1)
@@ -365,9 +367,10 @@ export class Condition implements Shareable {
     const view = this.#view
     for (let slot = 0; slot < SLOTS; slot++) {
       if (Atomics.load(view, STATES + slot) !== FREE) continue
-      view[TICKETS + slot] = view[NEXT_TICKET]!
-      view[NEXT_TICKET] = (view[NEXT_TICKET]! + 1) | 0
-      view[WAITING_COUNT]!++
+      const ticket = Atomics.load(view, NEXT_TICKET)
+      Atomics.store(view, TICKETS + slot, ticket)
+      Atomics.store(view, NEXT_TICKET, (ticket + 1) | 0)
+      Atomics.add(view, WAITING_COUNT, 1)
       Atomics.store(view, STATES + slot, WAITING)
       return slot
     }

@@ -25,7 +25,6 @@ import {
   revive,
   type Descriptor,
   type MarshalContext,
-  type Shareable,
 } from './internal/marshal.js'
 import { PipeState } from './internal/pipe-state.js'
 import { deadlineFor } from './internal/steps.js'
@@ -109,7 +108,7 @@ const VALUE = 'the value sent on the Connection'
  * ```
  * @category Communication
  */
-export class Connection<T = unknown> implements Shareable, Disposable {
+export class Connection<T = unknown> implements Disposable {
   /** Whether this end can receive (`false` for the writing end of `Pipe({ duplex: false })`). */
   readonly readable: boolean
   /** Whether this end can send (`false` for the reading end of `Pipe({ duplex: false })`). */
@@ -201,16 +200,10 @@ export class Connection<T = unknown> implements Shareable, Disposable {
       )
       return revive(value) as T
     }
-    const client = Client.for(link.address, link.secret)
     const value = await request(
-      client,
+      Client.for(link.address, link.secret),
       { type: 'recv', channel: link.channel, end: this.#end, timeout: options.timeout },
-      {
-        signals,
-        error: readError,
-        putBack: (late) =>
-          client.post({ type: 'unrecv', channel: link.channel, end: this.#end, value: late }),
-      },
+      { signals, error: readError, takes: true },
     )
     return revive(value) as T
   }
@@ -282,7 +275,11 @@ export class Connection<T = unknown> implements Shareable, Disposable {
     if ('local' in link) {
       const broker = Broker.current()
       link.local.addRef(this.#end, ref)
-      where = { address: broker.address, secret: broker.secret, channel: broker.publish(link.local) }
+      where = {
+        address: broker.address,
+        secret: broker.secret,
+        channel: broker.publish(link.local),
+      }
     } else {
       Client.for(link.address, link.secret).post({
         type: 'addref',
@@ -354,7 +351,7 @@ defineReviver('Connection', (descriptor) => {
   }
   const broker = Broker.existing()
   const state = broker?.address === address ? broker.state(channel) : undefined
-  const link: Link = state instanceof PipeState ? { local: state } : { address, secret, channel }
+  const link: Link = state?.kind === 'pipe' ? { local: state } : { address, secret, channel }
   creating = { link, end, ref, duplex }
   return new Connection()
 })

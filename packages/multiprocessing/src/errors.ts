@@ -160,3 +160,30 @@ export class BrokenBarrierError extends Error {
     super(message, options)
   }
 }
+
+const classes: Readonly<Record<string, new (message?: string) => Error>> = {
+  EmptyError,
+  FullError,
+  EOFError,
+  BrokenPipeError,
+  BrokenBarrierError,
+}
+
+/**
+ * Gives an error that crossed from a worker its class back, when it is one of this package's:
+ * the worker's error codec knows only built-in and executor errors, and revives the others as
+ * plain `Error`s with the right `name`, message, stack and fields. Follows the `cause` chain.
+ *
+ * @internal
+ */
+export function restoreErrorClass(error: unknown): unknown {
+  let current = error
+  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
+    const type = Object.hasOwn(classes, current.name) ? classes[current.name] : undefined
+    if (type !== undefined && !(current instanceof type)) {
+      Object.setPrototypeOf(current, type.prototype as object)
+    }
+    current = current.cause
+  }
+  return error
+}

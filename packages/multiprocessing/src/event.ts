@@ -1,7 +1,12 @@
 /**
  * `Event`: Python's `multiprocessing.Event`, a flag in shared memory that threads wait on.
  */
-import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import {
+  defineReviver,
+  kMarshal,
+  type Descriptor,
+  type MarshalContext,
+} from './internal/marshal.js'
 import { runAsync, runBlocking, type Steps } from './internal/steps.js'
 import { threadOnlyDescriptor, waitDeadline } from './internal/sync.js'
 

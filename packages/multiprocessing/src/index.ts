@@ -1,4 +1,8 @@
-export { AsyncResult, type AsyncResultCallbacks, type AsyncResultWaitOptions } from './async-result.js'
+export {
+  AsyncResult,
+  type AsyncResultCallbacks,
+  type AsyncResultWaitOptions,
+} from './async-result.js'
 export { Barrier, type BarrierOptions } from './barrier.js'
 export { Condition } from './condition.js'
 export { Connection, type PollOptions, type RecvOptions } from './connection.js'
@@ -10,6 +14,8 @@ export { Pipe, type PipeOptions } from './pipe.js'
 export {
   Pool,
   ThreadPool,
+  type ApplyArguments,
+  type ApplyAsyncArguments,
   type PoolImapOptions,
   type PoolMapAsyncOptions,
   type PoolMapOptions,

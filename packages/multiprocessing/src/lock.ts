@@ -4,7 +4,12 @@
  */
 import { InvalidStateError } from '@concurrent/future'
 
-import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import {
+  defineReviver,
+  kMarshal,
+  type Descriptor,
+  type MarshalContext,
+} from './internal/marshal.js'
 import { runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,
@@ -20,7 +25,6 @@ import {
   threadOnlyDescriptor,
   unlock,
   type AcquireOptions,
-  type ConditionLock,
 } from './internal/sync.js'
 
 const STATE = 0
@@ -71,7 +75,7 @@ let reviving: SharedArrayBuffer | undefined
  * ```
  * @category Synchronization
  */
-export class Lock implements ConditionLock {
+export class Lock {
   readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 

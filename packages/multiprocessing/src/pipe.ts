@@ -3,7 +3,7 @@
  */
 import { describe } from '@concurrent/future'
 
-import { Connection, createPipe } from './connection.js'
+import { createPipe, type Connection } from './connection.js'
 
 /**
  * Options of {@link Pipe}.

@@ -35,6 +35,7 @@ import {
 } from '@concurrent/future'
 
 import { AsyncResult, type AsyncResultCallbacks } from './async-result.js'
+import { restoreErrorClass } from './errors.js'
 import { prepareCall, prepareItems, prepareLazy } from './internal/prepare.js'
 import type { ProcessKind } from './process.js'
 
@@ -124,13 +125,33 @@ export interface PoolImapOptions {
   readonly buffersize?: number | undefined
 }
 
-/** `args`, required when the task takes arguments. */
-type ArgsParameter<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A]
+/**
+ * The arguments of {@link Pool.apply} after the task: its argument list, required when the
+ * task takes arguments.
+ *
+ * @typeParam A - the task's parameter types.
+ * @category Processes
+ */
+export type ApplyArguments<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A]
 
-/** `args`, then the callbacks. */
-type ApplyAsyncParameters<A extends readonly unknown[], R> = [] extends A
+/**
+ * The arguments of {@link Pool.applyAsync} after the task: its argument list (required when the
+ * task takes arguments), then the callbacks.
+ *
+ * @typeParam A - the task's parameter types.
+ * @typeParam R - the task's awaited result type.
+ * @category Processes
+ */
+export type ApplyAsyncArguments<A extends readonly unknown[], R> = [] extends A
   ? [args?: A, callbacks?: AsyncResultCallbacks<R>]
   : [args: A, callbacks?: AsyncResultCallbacks<R>]
+
+/**
+ * Milliseconds a running task gets, after `terminate()` cancels it, to stop by itself before its
+ * worker is stopped. A task waiting on a queue, a pipe or a lock stops at once and leaves the
+ * queue's items in place; a busy loop is stopped when they pass.
+ */
+const STOP_GRACE = 100
 
 const knownOptions = ['processes', 'initializer', 'initargs', 'maxtasksperchild', 'kind']
 
@@ -146,7 +167,9 @@ const knownOptions = ['processes', 'initializer', 'initargs', 'maxtasksperchild'
  * - **Lifetime**: `close()` then `join()` lets the work finish and the workers exit;
  *   `terminate()` stops at once. `await using pool = new Pool()` terminates at the end of the
  *   block, as Python's `with Pool() as pool:` does, so await the results inside it.
- * - **Terminate**: unfinished work fails with `CancelledError`; running workers are stopped.
+ * - **Terminate**: unfinished work fails with `CancelledError`. A running task is cancelled
+ *   (its token and signal fire; a `get` on a queue gives up and leaves the items in place) and
+ *   its worker is stopped if it is still busy 100 ms later.
  * - **Crash**: a worker that dies (`process.exit`, a fatal error, `SIGKILL`) fails only the
  *   work it was running, with `WorkerCrashedError`, and is replaced: the pool never hangs.
  * - **Arguments** are copied (structured clone); queues and pipes reconnect in the workers,
@@ -216,14 +239,13 @@ export class Pool implements AsyncDisposable {
       throw new TypeError(`Expected \`initargs\` to be an array, got ${describe(initargs)}`)
     }
     const init =
-      options.initializer === undefined ? undefined : prepareCall(options.initializer, initargs, kind)
+      options.initializer === undefined
+        ? undefined
+        : prepareCall(options.initializer, initargs, kind)
     const executorOptions: ProcessPoolExecutorOptions = {
       maxWorkers: processes,
-      // terminate() stops running tasks at once, as Python's SIGTERM does.
-      gracePeriod: 0,
-      ...(init === undefined
-        ? {}
-        : { initializer: init.task as Task<never[], unknown>, initargs: init.args }),
+      gracePeriod: STOP_GRACE,
+      ...(init === undefined ? {} : { initializer: init.task, initargs: init.args }),
       ...(maxtasksperchild === undefined ? {} : { maxTasksPerChild: maxtasksperchild }),
     }
     this.processes = processes
@@ -250,9 +272,9 @@ export class Pool implements AsyncDisposable {
    */
   apply<A extends readonly unknown[], R>(
     fn: Task<A, R>,
-    ...[args]: ArgsParameter<A>
+    ...parameters: ApplyArguments<A>
   ): Promise<Awaited<R>> {
-    return this.applyAsync(fn, ...([args] as ApplyAsyncParameters<A, Awaited<R>>)).get()
+    return this.applyAsync(fn, ...(parameters as ApplyAsyncArguments<A, Awaited<R>>)).get()
   }
 
   /**
@@ -271,9 +293,10 @@ export class Pool implements AsyncDisposable {
    */
   applyAsync<A extends readonly unknown[], R>(
     fn: Task<A, R>,
-    ...[args, callbacks]: ApplyAsyncParameters<A, Awaited<R>>
+    ...parameters: ApplyAsyncArguments<A, Awaited<R>>
   ): AsyncResult<Awaited<R>> {
     this.#checkRunning()
+    const [args, callbacks] = parameters
     const list: readonly unknown[] = args ?? []
     if (!Array.isArray(list)) {
       throw new TypeError(`Expected \`args\` to be an array, got ${describe(list)}`)
@@ -282,7 +305,7 @@ export class Pool implements AsyncDisposable {
     const future = this.#view.submit(prepared.task, ...prepared.args)
     future.addDoneCallback(() => prepared.release())
     this.#track(future)
-    return new AsyncResult(future as PromiseLike<Awaited<R>>, callbacks)
+    return new AsyncResult(restoring(future as PromiseLike<Awaited<R>>), callbacks)
   }
 
   /**
@@ -432,8 +455,8 @@ export class Pool implements AsyncDisposable {
   }
 
   /**
-   * Stops at once: work not yet finished fails with `CancelledError`, running workers are
-   * stopped — Python's `terminate()`.
+   * Stops now: work not yet finished fails with `CancelledError`, running tasks are cancelled
+   * and their workers stopped (after 100 ms at most) — Python's `terminate()`.
    *
    * @returns a promise that resolves once every worker has exited.
    * @example
@@ -524,7 +547,7 @@ export class Pool implements AsyncDisposable {
         prepared.items,
         chunksize === undefined ? {} : { chunksize },
       )
-      return collect(results).finally(prepared.release)
+      return restoring(collect(results)).finally(prepared.release)
     }
     let work: Promise<unknown[]>
     if (isIterable(iterable)) {
@@ -622,7 +645,7 @@ export class ThreadPool extends Pool {
       )
     }
     if ('kind' in options) {
-      throw new TypeError('A ThreadPool always has kind: \'thread\'; use Pool for processes')
+      throw new TypeError("A ThreadPool always has kind: 'thread'; use Pool for processes")
     }
     super({ ...options, kind: 'thread' })
   }
@@ -649,6 +672,13 @@ function argumentList(item: unknown): readonly unknown[] {
   return item
 }
 
+/** `work`, with this package's error classes restored on a failure from a worker. */
+function restoring<T>(work: PromiseLike<T>): Promise<T> {
+  return Promise.resolve(work).catch((error: unknown) => {
+    throw restoreErrorClass(error)
+  })
+}
+
 async function collect(results: AsyncIterable<unknown>): Promise<unknown[]> {
   const list: unknown[] = []
   for await (const result of results) list.push(result)
@@ -657,8 +687,9 @@ async function collect(results: AsyncIterable<unknown>): Promise<unknown[]> {
 
 function isIterable(value: unknown): value is Iterable<unknown> {
   return (
-    typeof value === 'object' && value !== null && Symbol.iterator in value
-  ) || typeof value === 'string'
+    (typeof value === 'object' && value !== null && Symbol.iterator in value) ||
+    typeof value === 'string'
+  )
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
@@ -701,7 +732,7 @@ function tracked<T>(source: AsyncIterableIterator<T>, onEnd: () => void): AsyncI
         return step
       } catch (error) {
         end()
-        throw error
+        throw restoreErrorClass(error)
       }
     },
     async return(value?: unknown) {

@@ -33,6 +33,7 @@ import {
   type Task,
 } from '@concurrent/future'
 
+import { restoreErrorClass } from './errors.js'
 import { prepareCall } from './internal/prepare.js'
 import { PID_REPORT } from './internal/pid-report.js'
 
@@ -108,6 +109,13 @@ export interface JoinOptions {
 let created = 0
 
 /**
+ * Milliseconds a worker thread gets, after `terminate()` or `kill()` cancels its target, to stop
+ * by itself (a target waiting on a queue, a pipe or a lock stops at once and leaves the queue's
+ * items in place) before the thread is stopped. A process gets a signal instead, as in Python.
+ */
+const THREAD_STOP_GRACE = 100
+
+/**
  * Runs a function in a child process (or a worker thread) of its own — Python's
  * `multiprocessing.Process`: `start()` it, `join()` it, read its `exitCode`.
  *
@@ -118,8 +126,10 @@ let created = 0
  *   error is printed to stderr, as Python prints the traceback, and kept in `error`); the code
  *   given to `process.exit(code)`; minus the signal number when the worker was killed by a
  *   signal (`-15` after `terminate()`, `-9` after `kill()`).
- * - **Stopping**: `terminate()` sends `SIGTERM` and `kill()` `SIGKILL` to the worker process; a
- *   worker thread is stopped at once either way (its exit code reports the same numbers).
+ * - **Stopping**: `terminate()` sends `SIGTERM` and `kill()` `SIGKILL` to the worker process. A
+ *   worker thread cannot be signalled: its target is cancelled (its token and signal fire, a
+ *   `get` on a queue gives up) and the thread is stopped if it is still busy 100 ms later; its
+ *   exit code reports `-15` or `-9` all the same.
  * - **Output**: what the target prints reaches this program's stdout and stderr.
  * - **Lifetime**: a running process keeps the program alive (like Python's non-daemon
  *   processes); its worker never outlives the program.
@@ -267,8 +277,8 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
     })
     const executor: PoolExecutor =
       this.kind === 'process'
-        ? new ProcessPoolExecutor({ maxWorkers: 1, gracePeriod: 0 })
-        : new ThreadPoolExecutor({ maxWorkers: 1, gracePeriod: 0 })
+        ? new ProcessPoolExecutor({ maxWorkers: 1 })
+        : new ThreadPoolExecutor({ maxWorkers: 1, gracePeriod: THREAD_STOP_GRACE })
     let future: TaskFuture<unknown>
     try {
       future = executor.submit(prepared.task, ...prepared.args)
@@ -328,8 +338,9 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
   }
 
   /**
-   * Stops the process: sends `SIGTERM` to its worker process (a worker thread is stopped at
-   * once). Its exit code becomes `-15` unless it had ended already. Doing it again, or after the
+   * Stops the process: sends `SIGTERM` to its worker process (a worker thread's target is
+   * cancelled, and the thread stopped within 100 ms). Its exit code becomes `-15` unless it had
+   * ended already. Doing it again, or after the
    * end, does nothing.
    *
    * @throws `InvalidStateError` when the process was never started.
@@ -345,8 +356,8 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
   }
 
   /**
-   * Kills the process: sends `SIGKILL` to its worker process (a worker thread is stopped at
-   * once). Its exit code becomes `-9` unless it had ended already.
+   * Kills the process: sends `SIGKILL` to its worker process (a worker thread is stopped as by
+   * `terminate()`). Its exit code becomes `-9` unless it had ended already.
    *
    * @throws `InvalidStateError` when the process was never started.
    * @example
@@ -387,7 +398,9 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
 
   #stop(signal: 'SIGTERM' | 'SIGKILL'): void {
     if (this.#state === 'initial') {
-      throw new InvalidStateError(`cannot ${signal === 'SIGTERM' ? 'terminate' : 'kill'} a process that was not started`)
+      throw new InvalidStateError(
+        `cannot ${signal === 'SIGTERM' ? 'terminate' : 'kill'} a process that was not started`,
+      )
     }
     if (this.#state === 'stopped' || this.#stopSignal === 'SIGKILL') return
     if (this.#stopSignal === signal) return
@@ -421,10 +434,13 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
     if (outcome === undefined || outcome.status === 'fulfilled') {
       exitCode = 0
     } else {
-      const error = outcome.reason
+      const error = restoreErrorClass(outcome.reason)
       if (error instanceof WorkerCrashedError && error.signal !== null) {
         exitCode = -signalNumber(error.signal)
-      } else if (this.#stopSignal !== undefined && (error instanceof CancelledError || error instanceof WorkerCrashedError)) {
+      } else if (
+        this.#stopSignal !== undefined &&
+        (error instanceof CancelledError || error instanceof WorkerCrashedError)
+      ) {
         exitCode = -signalNumber(this.#stopSignal)
       } else if (error instanceof WorkerCrashedError) {
         exitCode = error.exitCode ?? 1

@@ -25,7 +25,6 @@ import {
   marshal,
   revive,
   type Descriptor,
-  type Shareable,
 } from './internal/marshal.js'
 import { QueueState } from './internal/queue-state.js'
 import { deadlineFor } from './internal/steps.js'
@@ -137,7 +136,7 @@ const ITEM = 'the item put on the Queue'
  * ```
  * @category Communication
  */
-export class Queue<T = unknown> implements Shareable {
+export class Queue<T = unknown> {
   /** The most items the queue holds; `0` for no limit (Python's convention). */
   readonly maxsize: number
   readonly #link: Link
@@ -225,15 +224,10 @@ export class Queue<T = unknown> implements Shareable {
       )
       return revive(value) as T
     }
-    const client = Client.for(link.address, link.secret)
     const value = await request(
-      client,
+      Client.for(link.address, link.secret),
       { type: 'get', channel: link.channel, block, timeout: options.timeout },
-      {
-        signals,
-        error: readError,
-        putBack: (late) => client.post({ type: 'unget', channel: link.channel, value: late }),
-      },
+      { signals, error: readError, takes: true },
     )
     return revive(value) as T
   }
@@ -371,6 +365,6 @@ defineReviver('Queue', (descriptor) => {
   }
   const broker = Broker.existing()
   const state = broker?.address === address ? broker.state(channel) : undefined
-  reviving = state instanceof QueueState ? { local: state } : { address, secret, channel }
+  reviving = state?.kind === 'queue' ? { local: state } : { address, secret, channel }
   return new Queue(maxsize)
 })

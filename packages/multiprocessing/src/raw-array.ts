@@ -6,7 +6,13 @@
  */
 import { describe } from '@concurrent/future'
 
-import { arrayTypeOf, isBigCode, type Typecode, type TypedArrayFor, type ValueFor } from './typecodes.js'
+import {
+  arrayTypeOf,
+  isBigCode,
+  type Typecode,
+  type TypedArrayFor,
+  type ValueFor,
+} from './typecodes.js'
 
 /**
  * Creates an array of typecode `typecode` in shared memory — Python's
@@ -49,7 +55,11 @@ export function RawArray<C extends Typecode>(
     const buffer = new SharedArrayBuffer(sizeOrInitializer * ArrayType.BYTES_PER_ELEMENT)
     return new ArrayType(buffer) as TypedArrayFor<C>
   }
-  if (sizeOrInitializer === null || typeof sizeOrInitializer !== 'object' || !(Symbol.iterator in sizeOrInitializer)) {
+  if (
+    sizeOrInitializer === null ||
+    typeof sizeOrInitializer !== 'object' ||
+    !(Symbol.iterator in sizeOrInitializer)
+  ) {
     throw new TypeError(
       `Expected a size or an iterable of initial values, got ${describe(sizeOrInitializer)}`,
     )

@@ -3,7 +3,12 @@
  */
 import { InvalidStateError } from '@concurrent/future'
 
-import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import {
+  defineReviver,
+  kMarshal,
+  type Descriptor,
+  type MarshalContext,
+} from './internal/marshal.js'
 import { runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,
@@ -19,7 +24,6 @@ import {
   threadOnlyDescriptor,
   unlock,
   type AcquireOptions,
-  type ConditionLock,
 } from './internal/sync.js'
 
 const STATE = 0
@@ -52,7 +56,7 @@ let reviving: SharedArrayBuffer | undefined
  * ```
  * @category Synchronization
  */
-export class RLock implements ConditionLock {
+export class RLock {
   readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 
@@ -146,7 +150,7 @@ export class RLock implements ConditionLock {
     if (!isLocked(view, STATE) || Atomics.load(view, OWNER) !== me) {
       throw new InvalidStateError('cannot release an RLock that this thread does not hold')
     }
-    if (--view[COUNT]! > 0) return
+    if (Atomics.sub(view, COUNT, 1) > 1) return
     Atomics.store(view, OWNER, 0)
     unlock(view, STATE)
   }
@@ -168,12 +172,12 @@ export class RLock implements ConditionLock {
   *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const view = this.#view
     if (Atomics.load(view, OWNER) === me && isLocked(view, STATE)) {
-      view[COUNT]!++
+      Atomics.add(view, COUNT, 1)
       return true
     }
     const taken = yield* lockSteps(view, STATE, block, deadline)
     if (taken) {
-      view[COUNT] = 1
+      Atomics.store(view, COUNT, 1)
       Atomics.store(view, OWNER, me)
     }
     return taken
@@ -187,8 +191,7 @@ export class RLock implements ConditionLock {
   /** @internal */
   [kReleaseSave](): number {
     const view = this.#view
-    const count = view[COUNT]!
-    view[COUNT] = 0
+    const count = Atomics.exchange(view, COUNT, 0)
     Atomics.store(view, OWNER, 0)
     unlock(view, STATE)
     return count
@@ -198,7 +201,7 @@ export class RLock implements ConditionLock {
   *[kRestoreSteps](saved: number): Steps<void> {
     const view = this.#view
     yield* lockSteps(view, STATE, true, undefined)
-    view[COUNT] = saved
+    Atomics.store(view, COUNT, saved)
     Atomics.store(view, OWNER, me)
   }
 

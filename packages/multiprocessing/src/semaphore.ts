@@ -3,7 +3,12 @@
  */
 import { checkInteger } from '@concurrent/future'
 
-import { defineReviver, kMarshal, type Descriptor, type MarshalContext } from './internal/marshal.js'
+import {
+  defineReviver,
+  kMarshal,
+  type Descriptor,
+  type MarshalContext,
+} from './internal/marshal.js'
 import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,

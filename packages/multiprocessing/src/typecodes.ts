@@ -48,7 +48,9 @@ type TypedArrayConstructor = new (
   length?: number,
 ) => TypedArrayFor<Typecode>
 
-const constructors: Readonly<Record<Typecode, TypedArrayConstructor & { BYTES_PER_ELEMENT: number }>> = {
+const constructors: Readonly<
+  Record<Typecode, TypedArrayConstructor & { BYTES_PER_ELEMENT: number }>
+> = {
   b: Int8Array,
   B: Uint8Array,
   h: Int16Array,
@@ -69,7 +71,9 @@ export function arrayTypeOf(code: unknown): TypedArrayConstructor & { BYTES_PER_
     throw new TypeError(
       `Expected a typecode (${Object.keys(constructors)
         .map((c) => `'${c}'`)
-        .join(', ')}), got \`${String(code)}\` (${typeof code}); ctypes types such as c_int are not supported, use their typecode ('i')`,
+        .join(
+          ', ',
+        )}), got \`${String(code)}\` (${typeof code}); ctypes types such as c_int are not supported, use their typecode ('i')`,
     )
   }
   return constructors[code as Typecode]

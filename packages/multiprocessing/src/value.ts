@@ -12,10 +12,15 @@ import {
   revive,
   type Descriptor,
   type MarshalContext,
-  type Shareable,
 } from './internal/marshal.js'
 import { threadOnlyDescriptor } from './internal/sync.js'
-import { arrayTypeOf, isBigCode, type Typecode, type TypedArrayFor, type ValueFor } from './typecodes.js'
+import {
+  arrayTypeOf,
+  isBigCode,
+  type Typecode,
+  type TypedArrayFor,
+  type ValueFor,
+} from './typecodes.js'
 
 /**
  * Options of {@link Value}.
@@ -35,8 +40,7 @@ export interface ValueOptions {
 
 /** Set by the factories and the reviver for the one constructor call they make. */
 let creating:
-  | { typecode: Typecode; array: TypedArrayFor<Typecode>; lock: Lock | RLock | undefined }
-  | undefined
+  { typecode: Typecode; array: TypedArrayFor<Typecode>; lock: Lock | RLock | undefined } | undefined
 
 /**
  * One number in shared memory, read and written through `.value` — what Python's `Value()` and
@@ -65,7 +69,7 @@ let creating:
  * ```
  * @category Shared memory
  */
-export class SharedValue<C extends Typecode = Typecode> implements Shareable {
+export class SharedValue<C extends Typecode = Typecode> {
   /** The typecode of the value. */
   readonly typecode: C
   readonly #array: TypedArrayFor<C>
@@ -109,12 +113,12 @@ export class SharedValue<C extends Typecode = Typecode> implements Shareable {
     }
     const lock = this.#lock
     if (lock === undefined) {
-      this.#array[0] = value as never
+      this.#array[0] = value
       return
     }
     lock.acquire()
     try {
-      this.#array[0] = value as never
+      this.#array[0] = value
     } finally {
       lock.release()
     }
@@ -182,8 +186,10 @@ export function Value<C extends Typecode>(
   let guard: Lock | RLock | undefined
   if (lock === true) guard = new RLock()
   else if (lock instanceof Lock || lock instanceof RLock) guard = lock
-  else if (lock !== false) {
-    throw new TypeError(`Expected \`lock\` to be a boolean, a Lock or an RLock, got ${describe(lock)}`)
+  else if (typeof lock !== 'boolean') {
+    throw new TypeError(
+      `Expected \`lock\` to be a boolean, a Lock or an RLock, got ${describe(lock)}`,
+    )
   }
   return create(typecode, value, guard)
 }
@@ -230,7 +236,8 @@ function create<C extends Typecode>(
 defineReviver('Value', (descriptor) => {
   const typecode = descriptor['typecode'] as Typecode
   const ArrayType = arrayTypeOf(typecode)
-  const lock = descriptor['lock'] === null ? undefined : (revive(descriptor['lock']) as Lock | RLock)
+  const lock =
+    descriptor['lock'] === null ? undefined : (revive(descriptor['lock']) as Lock | RLock)
   creating = {
     typecode,
     array: new ArrayType(descriptor['buffer'] as SharedArrayBuffer),

@@ -28,8 +28,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 
-import { PipeState } from './pipe-state.js'
-import { QueueState } from './queue-state.js'
+import type { PipeState } from './pipe-state.js'
+import type { QueueState } from './queue-state.js'
 import type { Receiver, Withdraw } from './receiver.js'
 import { deadlineFor } from './steps.js'
 import {
@@ -46,6 +46,7 @@ export type ChannelState = QueueState | PipeState
 
 // One broker per thread, shared by every copy of this module in it: a task module loaded
 // through a TypeScript loader gets a copy of its own (see @concurrent/worker's task context).
+// For the same reason states are told apart by their `kind`, never with `instanceof`.
 const brokerKey = Symbol.for('concurrent.multiprocessing.broker')
 const shared = globalThis as { [brokerKey]?: Broker }
 
@@ -114,8 +115,8 @@ export class Broker {
   #accept(socket: Socket): void {
     socket.unref()
     socket.on('error', () => undefined)
+    const peer = new Peer(socket, (id) => this.#channels.get(id))
     const reader = new FrameReader()
-    const waiting = new Map<number, Withdraw>()
     let trusted = false
     socket.on('data', (chunk: Buffer) => {
       let messages: unknown[]
@@ -127,7 +128,7 @@ export class Broker {
       }
       for (const message of messages) {
         if (trusted) {
-          this.#handle(socket, waiting, message as Request)
+          peer.handle(message as Request)
         } else if (
           (message as Request).type === 'hello' &&
           (message as { secret?: unknown }).secret === this.secret
@@ -139,74 +140,79 @@ export class Broker {
         }
       }
     })
-    socket.on('close', () => {
-      // Whatever this client waited for is withdrawn: nothing is handed to a closed socket.
-      for (const withdraw of waiting.values()) withdraw()
-      waiting.clear()
-    })
+    socket.on('close', () => peer.close())
+  }
+}
+
+/** One client connection, as the broker serves it. */
+class Peer {
+  readonly #socket: Socket
+  readonly #channel: (id: number) => ChannelState | undefined
+  /** Requests parked in a state, by number: how to withdraw each. */
+  readonly #waiting = new Map<number, Withdraw>()
+  /** Values handed to this client and not settled yet: how to put each back. */
+  readonly #taken = new Map<number, () => void>()
+
+  constructor(socket: Socket, channel: (id: number) => ChannelState | undefined) {
+    this.#socket = socket
+    this.#channel = channel
   }
 
-  #handle(socket: Socket, waiting: Map<number, Withdraw>, request: Request): void {
-    const answer = (reply: Reply): boolean => writeFrame(socket, encodeFrame(reply))
-    const receiver = <T>(req: number): Receiver<T> => ({
-      deliver: (value) => {
-        waiting.delete(req)
-        return answer({ type: 'reply', req, ok: true, value })
-      },
-      fail: (failure) => {
-        waiting.delete(req)
-        answer({ type: 'reply', req, ok: false, failure })
-      },
-    })
-    const park = (req: number, withdraw: Withdraw | undefined): void => {
-      if (withdraw !== undefined) waiting.set(req, withdraw)
-    }
-    const fail = (req: number, failure: Failure): void => {
-      answer({ type: 'reply', req, ok: false, failure })
-    }
+  /** The client is gone: withdraw what it waits for, put back what it had not settled. */
+  close(): void {
+    for (const withdraw of this.#waiting.values()) withdraw()
+    this.#waiting.clear()
+    // Latest first, each in front: the earliest ends up first, as it was.
+    for (const putBack of [...this.#taken.values()].reverse()) putBack()
+    this.#taken.clear()
+  }
+
+  handle(request: Request): void {
     switch (request.type) {
       case 'hello':
         return
       case 'cancel': {
-        const withdraw = waiting.get(request.req)
+        const withdraw = this.#waiting.get(request.req)
         if (withdraw?.() === true) {
-          waiting.delete(request.req)
-          fail(request.req, 'cancelled')
+          this.#waiting.delete(request.req)
+          this.#fail(request.req, 'cancelled')
         }
+        return
+      }
+      case 'settle': {
+        const putBack = this.#taken.get(request.req)
+        this.#taken.delete(request.req)
+        if (!request.keep) putBack?.()
         return
       }
       case 'put':
       case 'get':
-      case 'size':
-      case 'unget': {
-        const state = this.#channels.get(request.channel)
-        if (!(state instanceof QueueState)) {
-          if (request.type !== 'unget') fail(request.req, 'unknown-channel')
-          return
-        }
-        if (request.type === 'unget') {
-          state.unget(request.value)
+      case 'size': {
+        const state = this.#channel(request.channel)
+        if (state?.kind !== 'queue') {
+          this.#fail(request.req, 'unknown-channel')
         } else if (request.type === 'size') {
-          answer({ type: 'reply', req: request.req, ok: true, value: state.size })
+          this.#answer({ type: 'reply', req: request.req, ok: true, value: state.size })
         } else if (request.type === 'put') {
+          const receiver = this.#receiver<undefined>(request.req)
           const deadline = deadlineFor(request.timeout)
-          park(request.req, state.put(request.value, receiver(request.req), request.block, deadline))
+          this.#park(request.req, state.put(request.value, receiver, request.block, deadline))
         } else {
+          const receiver = this.#receiver<unknown>(request.req, (value) => state.unget(value))
           const deadline = deadlineFor(request.timeout)
-          park(request.req, state.get(receiver(request.req), request.block, deadline))
+          this.#park(request.req, state.get(receiver, request.block, deadline))
         }
         return
       }
       case 'send':
       case 'recv':
       case 'poll':
-      case 'unrecv':
       case 'addref':
       case 'release': {
-        const state = this.#channels.get(request.channel)
-        if (!(state instanceof PipeState)) {
+        const state = this.#channel(request.channel)
+        if (state?.kind !== 'pipe') {
           if (request.type === 'send' || request.type === 'recv' || request.type === 'poll') {
-            fail(request.req, 'unknown-channel')
+            this.#fail(request.req, 'unknown-channel')
           }
           return
         }
@@ -214,26 +220,29 @@ export class Broker {
           case 'send': {
             const failure = state.send(request.end, request.value)
             if (failure === undefined) {
-              answer({ type: 'reply', req: request.req, ok: true, value: undefined })
+              this.#answer({ type: 'reply', req: request.req, ok: true, value: undefined })
             } else {
-              fail(request.req, failure)
+              this.#fail(request.req, failure)
             }
             return
           }
-          case 'recv':
-            park(
-              request.req,
-              state.recv(request.end, receiver(request.req), deadlineFor(request.timeout)),
+          case 'recv': {
+            const end = request.end
+            const receiver = this.#receiver<unknown>(request.req, (value) =>
+              state.unrecv(end, value),
             )
+            this.#park(request.req, state.recv(end, receiver, deadlineFor(request.timeout)))
             return
+          }
           case 'poll':
-            park(
+            this.#park(
               request.req,
-              state.poll(request.end, receiver(request.req), deadlineFor(request.timeout)),
+              state.poll(
+                request.end,
+                this.#receiver<boolean>(request.req),
+                deadlineFor(request.timeout),
+              ),
             )
-            return
-          case 'unrecv':
-            state.unrecv(request.end, request.value)
             return
           case 'addref':
             state.addRef(request.end, request.ref)
@@ -244,6 +253,37 @@ export class Broker {
         }
       }
     }
+  }
+
+  /**
+   * The receiver for request `req`. With `putBack`, a value handed over counts as taken until
+   * the client settles it.
+   */
+  #receiver<T>(req: number, putBack?: (value: T) => void): Receiver<T> {
+    return {
+      deliver: (value) => {
+        this.#waiting.delete(req)
+        if (!this.#answer({ type: 'reply', req, ok: true, value })) return false
+        if (putBack !== undefined) this.#taken.set(req, () => putBack(value))
+        return true
+      },
+      fail: (failure) => {
+        this.#waiting.delete(req)
+        this.#fail(req, failure)
+      },
+    }
+  }
+
+  #park(req: number, withdraw: Withdraw | undefined): void {
+    if (withdraw !== undefined) this.#waiting.set(req, withdraw)
+  }
+
+  #answer(reply: Reply): boolean {
+    return writeFrame(this.#socket, encodeFrame(reply))
+  }
+
+  #fail(req: number, failure: Failure): void {
+    this.#answer({ type: 'reply', req, ok: false, failure })
   }
 }
 

@@ -11,7 +11,14 @@
 import { connect, type Socket } from 'node:net'
 
 import { cloneError } from './marshal.js'
-import { encodeFrame, FrameReader, type Call, type Failure, type Reply, type Request } from './wire.js'
+import {
+  encodeFrame,
+  FrameReader,
+  type Call,
+  type Failure,
+  type Reply,
+  type Request,
+} from './wire.js'
 
 const clientsKey = Symbol.for('concurrent.multiprocessing.clients')
 const shared = globalThis as { [clientsKey]?: Map<string, Client> }
@@ -48,7 +55,8 @@ export class Client {
       shared[clientsKey]?.delete(address)
       const pending = [...this.#pending]
       this.#pending.clear()
-      for (const [req, settle] of pending) settle({ type: 'reply', req, ok: false, failure: 'gone' })
+      for (const [req, settle] of pending)
+        settle({ type: 'reply', req, ok: false, failure: 'gone' })
     })
     // Written once the socket connects; a request written before that waits behind it.
     socket.write(encodeFrame({ type: 'hello', secret }))
@@ -77,7 +85,7 @@ export class Client {
     const req = this.#nextReq++
     let frame: Buffer
     try {
-      frame = encodeFrame({ ...call, req } as Request)
+      frame = encodeFrame({ ...call, req })
     } catch (error) {
       throw cloneError(error, what)
     }
@@ -102,10 +110,11 @@ export interface RequestOptions {
   /** Signals that give the operation up. */
   readonly signals: readonly AbortSignal[]
   /**
-   * What to do with a value that arrives for an operation already given up (put it back);
-   * without it, a late success counts (a put that happened stays done).
+   * The call takes a value (`get`, `recv`) that must be settled: kept when the call is still
+   * wanted, handed back to the owner when it was given up meanwhile. Without it, a late
+   * success counts (a put that happened stays done).
    */
-  readonly putBack?: ((value: unknown) => void) | undefined
+  readonly takes?: boolean | undefined
   /** The error for a failure. */
   readonly error: (failure: Failure) => unknown
   /** What the call carries, for the error when it cannot be copied. */
@@ -116,9 +125,9 @@ export interface RequestOptions {
  * Runs `call` on the owner and settles with its value.
  *
  * When a signal aborts first, the owner is asked to withdraw the call and the promise settles
- * with the owner's verdict: rejected with the signal's reason if the call was withdrawn (or its
- * value put back with `putBack`); resolved if it had already succeeded and there is nothing to
- * put back.
+ * with the owner's verdict: rejected with the signal's reason if the call was withdrawn, or if
+ * it had taken a value (which is handed back); resolved if it had already done what it does
+ * (a put that happened stays done).
  */
 export function request(client: Client, call: Call, options: RequestOptions): Promise<unknown> {
   const aborted = options.signals.find((signal) => signal.aborted)
@@ -130,19 +139,21 @@ export function request(client: Client, call: Call, options: RequestOptions): Pr
       reason = { value: (event.target as AbortSignal).reason }
       client.post({ type: 'cancel', req })
     }
-    const req = client.call(call, (reply) => {
-      for (const signal of options.signals) signal.removeEventListener('abort', onAbort)
-      if (reply.ok) {
-        if (reason !== undefined && options.putBack !== undefined) {
-          options.putBack(reply.value)
-          reject(reason.value)
+    const req = client.call(
+      call,
+      (reply) => {
+        for (const signal of options.signals) signal.removeEventListener('abort', onAbort)
+        if (reply.ok) {
+          const keep = reason === undefined || options.takes !== true
+          if (options.takes === true) client.post({ type: 'settle', req, keep })
+          if (keep) resolve(reply.value)
+          else reject(reason?.value)
         } else {
-          resolve(reply.value)
+          reject(reason === undefined ? options.error(reply.failure) : reason.value)
         }
-      } else {
-        reject(reason === undefined ? options.error(reply.failure) : reason.value)
-      }
-    }, options.what)
+      },
+      options.what,
+    )
     for (const signal of options.signals) signal.addEventListener('abort', onAbort)
   })
 }

@@ -160,7 +160,10 @@ export function revive(value: unknown, depth = 0): unknown {
 }
 
 /** Throws the error for a thread-only object sent where memory is not shared. */
-export function threadOnly(context: Pick<MarshalContext, 'destination' | 'where'>, what: string): never {
+export function threadOnly(
+  context: Pick<MarshalContext, 'destination' | 'where'>,
+  what: string,
+): never {
   const where = context.where()
   const subject = `${where.charAt(0).toUpperCase()}${where.slice(1)} is ${what}`
   if (context.destination === 'channel') {

@@ -115,7 +115,10 @@ export function prepareLazy<T>(
   toArgs: (item: T) => readonly unknown[],
   kind: Destination,
   releases: Array<() => void>,
-): { task: Task<readonly unknown[], unknown>; items: Iterable<unknown[]> | AsyncIterable<unknown[]> } {
+): {
+  task: Task<readonly unknown[], unknown>
+  items: Iterable<unknown[]> | AsyncIterable<unknown[]>
+} {
   const spec: TaskSpec = taskSpecOf(task)
   let index = 0
   const prepare = (item: T): unknown[] => {

@@ -142,7 +142,10 @@ async function asyncWait(
 }
 
 /** `promise`'s value, or `'aborted'` as soon as one of `signals` aborts. */
-function raceSignals<T>(promise: Promise<T>, signals: readonly AbortSignal[]): Promise<T | 'aborted'> {
+function raceSignals<T>(
+  promise: Promise<T>,
+  signals: readonly AbortSignal[],
+): Promise<T | 'aborted'> {
   if (signals.length === 0) return promise
   return new Promise((resolve) => {
     const onAbort = (): void => {

@@ -8,12 +8,7 @@ import { threadId } from 'node:worker_threads'
 
 import { checkSignal, checkTimeout, describe, TimeoutError } from '@concurrent/future'
 
-import {
-  DESCRIPTOR,
-  threadOnly,
-  type Descriptor,
-  type MarshalContext,
-} from './marshal.js'
+import { DESCRIPTOR, threadOnly, type Descriptor, type MarshalContext } from './marshal.js'
 import { deadlineFor, type Steps } from './steps.js'
 
 /** This thread, as an owner word holds it (0 means nobody). */
@@ -66,11 +61,15 @@ export function isLocked(view: Int32Array, index: number): boolean {
   return Atomics.load(view, index) !== UNLOCKED
 }
 
-/** How a {@link Condition} drives the lock it was given: Python's `_release_save` protocol. */
-export const kIsOwned = Symbol('isOwned')
-export const kReleaseSave = Symbol('releaseSave')
-export const kRestoreSteps = Symbol('restoreSteps')
-export const kAcquireSteps = Symbol('acquireSteps')
+/**
+ * How a {@link Condition} drives the lock it was given: Python's `_release_save` protocol.
+ * Registered symbols, so that copies of this module (a task module loaded through a TypeScript
+ * loader gets its own) agree on them.
+ */
+export const kIsOwned = Symbol.for('concurrent.multiprocessing.isOwned')
+export const kReleaseSave = Symbol.for('concurrent.multiprocessing.releaseSave')
+export const kRestoreSteps = Symbol.for('concurrent.multiprocessing.restoreSteps')
+export const kAcquireSteps = Symbol.for('concurrent.multiprocessing.acquireSteps')
 
 /** A lock a condition can wait with. */
 export interface ConditionLock {

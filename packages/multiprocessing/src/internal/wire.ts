@@ -8,6 +8,11 @@
  * descriptor by this program (which travel inside the program's own worker messages) can talk
  * to its queues. Every request that expects an answer carries a number (`req`) that its `reply`
  * repeats; a few messages are one-way.
+ *
+ * A value taken by `get` or `recv` stays the owner's until the handle `settle`s it: kept, or
+ * handed back because the call had been given up while the value was on its way. If the
+ * handle's socket closes first (its worker was stopped or died), the owner puts the value back
+ * in front itself. So a value is never lost between the owner and a consumer that goes away.
  */
 import type { Socket } from 'node:net'
 import { deserialize, serialize } from 'node:v8'
@@ -67,10 +72,11 @@ export type Request =
       readonly end: End
       readonly timeout: number | undefined
     }
-  /** One-way: a value that arrived for a `get` the handle had already given up; back in front. */
-  | { readonly type: 'unget'; readonly channel: number; readonly value: unknown }
-  /** One-way: likewise for a `recv`. */
-  | { readonly type: 'unrecv'; readonly channel: number; readonly end: End; readonly value: unknown }
+  /**
+   * One-way: what the handle did with the value a `get` or `recv` (request `req`) took: kept
+   * it, or — the call had been given up meanwhile — handed it back, to go back in front.
+   */
+  | { readonly type: 'settle'; readonly req: number; readonly keep: boolean }
   /** One-way: a new handle on `end` exists (it was passed on); `ref` names it. */
   | { readonly type: 'addref'; readonly channel: number; readonly end: End; readonly ref: string }
   /** One-way: the handle `ref` on `end` is closed. */
