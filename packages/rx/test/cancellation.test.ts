@@ -151,6 +151,25 @@ describe('executeMap with worker threads', () => {
     await waitUntil(() => pool.stats().running === 0, 'nothing runs')
   })
 
+  it('never has more than `concurrency` tasks in the pool, even with idle workers', async () => {
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 4 })
+    let most = 0
+    const sample = setInterval(() => {
+      const { running, queued } = pool.stats()
+      most = Math.max(most, running + queued)
+    }, 1)
+    const results = await lastValueFrom(
+      range(0, 40).pipe(
+        map((n): [number, number] => [n, 20]),
+        executeStarmap(pool, tasks.slowSquare, { concurrency: 3, ordered: false }),
+        toArray(),
+      ),
+    ).finally(() => clearInterval(sample))
+    expect(results).toHaveLength(40)
+    expect(most).toBeLessThanOrEqual(3)
+    expect(most).toBeGreaterThan(1) // the bound, not a lack of work, kept it there
+  })
+
   it('runs closures on an AsyncExecutor', async () => {
     await using executor = new AsyncExecutor({ maxWorkers: 3 })
     const offset = 100
