@@ -73,9 +73,10 @@ describe('fromFuture with worker threads', () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 })
     const counter = counters(1)
     const future = pool.submit(tasks.countUntilCancelled, counter, 0)
-    fromFuture(future, { onUnsubscribe: 'cancel' }).subscribe().unsubscribe()
+    const subscription = fromFuture(future, { onUnsubscribe: 'cancel' }).subscribe()
     await counting(counter)
-    await counting(counter) // still counting, well after the unsubscribe
+    subscription.unsubscribe()
+    await counting(counter) // still counting after the unsubscribe
     expect(future.running()).toBe(true)
     future.cancel({ interrupt: true })
     await stopsCounting(counter)
