@@ -26,7 +26,7 @@ const tasks = taskModule<typeof import('./tasks.js')>(new URL('./tasks.js', impo
 
 const usage = `Count the primes below a limit serially, then on every core with a process pool and a thread pool.
 
-Usage: pnpm start [-- options]
+Usage: pnpm start [options]
 
 Options:
   -l, --limit <n>      count the primes below n (default: 10_000_000)
@@ -57,6 +57,8 @@ function settings(): Settings {
   let values
   try {
     ;({ values } = parseArgs({
+      // `pnpm start -- --help` passes the `--` on: skip it.
+      args: process.argv.slice(2).filter((arg, index) => index > 0 || arg !== '--'),
       options: {
         limit: { type: 'string', short: 'l', default: '10_000_000' },
         workers: { type: 'string', short: 'w', default: String(os.availableParallelism()) },

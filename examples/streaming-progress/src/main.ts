@@ -12,7 +12,11 @@ import { ThreadPoolExecutor, taskModule } from '@concurrent/executors'
 
 const tasks = taskModule<typeof import('./tasks.js')>(new URL('./tasks.js', import.meta.url))
 
-const { values } = parseArgs({ options: { limit: { type: 'string', default: '5000000' } } })
+const { values } = parseArgs({
+  // `pnpm start -- --limit n` passes the `--` on: skip it.
+  args: process.argv.slice(2).filter((arg, index) => index > 0 || arg !== '--'),
+  options: { limit: { type: 'string', default: '5000000' } },
+})
 const limit = Number(values.limit)
 
 await using pool = new ThreadPoolExecutor()
