@@ -264,13 +264,13 @@ export class Pool implements AsyncDisposable {
    * @returns a promise for the result.
    * @throws the task's error; `WorkerCrashedError` if its worker died; `CancelledError` if the
    * pool was terminated first.
-   * @throws `ShutdownError` (synchronously) when the pool was closed or terminated.
+   * @throws `ShutdownError` when the pool was closed or terminated.
    * @example
    * ```ts
    * console.log(await pool.apply(tasks.add, [1, 2])) // 3
    * ```
    */
-  apply<A extends readonly unknown[], R>(
+  async apply<A extends readonly unknown[], R>(
     fn: Task<A, R>,
     ...parameters: ApplyArguments<A>
   ): Promise<Awaited<R>> {

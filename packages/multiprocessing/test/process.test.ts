@@ -26,7 +26,7 @@ afterEach(() => {
 describe.each(['process', 'thread'] as const)('Process with kind %s', (kind) => {
   it('runs the target between start() and join(); exitCode goes from null to 0 (test_process)', async () => {
     const queue = new Queue<string>()
-    const worker = new Process({ target: tasks.putAll<string>, args: [queue, ['hello']], kind })
+    const worker = new Process({ target: tasks.putAll, args: [queue, ['hello']], kind })
     expect(worker.isAlive()).toBe(false)
     expect(worker.exitCode).toBeNull()
     expect(worker.pid).toBeUndefined()
@@ -174,7 +174,7 @@ describe.each(['process', 'thread'] as const)('Process with kind %s', (kind) => 
   it('runs five processes started in a loop, then joined (the seeds’ first example)', async () => {
     const queue = new Queue<number>()
     const jobs = [0, 1, 2, 3, 4].map(
-      (i) => new Process({ target: tasks.putAll<number>, args: [queue, [i]], kind }),
+      (i) => new Process({ target: tasks.putAll, args: [queue, [i]], kind }),
     )
     for (const job of jobs) void job.start()
     for (const job of jobs) await job.join()

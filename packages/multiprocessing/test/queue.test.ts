@@ -234,13 +234,13 @@ describe.each(['thread', 'process'] as const)('Queue shared with %s tasks', (kin
     const pid = await queue.get()
     expect(pid === process.pid).toBe(kind === 'thread')
     await queue.put(42)
-    expect(await pool.apply(tasks.getOne<number>, [queue])).toBe(42)
+    expect(await pool.apply(tasks.getOne, [queue])).toBe(42)
   })
 
   it('raises EmptyError in the task when its get() times out', async () => {
     await using pool = new Pool({ processes: 1, kind })
     const queue = new Queue<number>()
-    const error = await pool.apply(tasks.getOne<number>, [queue, 50]).catch((e: unknown) => e)
+    const error = await pool.apply(tasks.getOne, [queue, 50]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(EmptyError)
   })
 
