@@ -45,6 +45,7 @@ export {
   currentToken,
   DataCloneError,
   InlineTaskError,
+  TaskNotFoundError,
   taskModule,
   type TaskModule,
   type TaskRef,
