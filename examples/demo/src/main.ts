@@ -29,7 +29,7 @@ const usage = `Count the primes below a limit serially, then on every core with 
 Usage: pnpm start [options]
 
 Options:
-  -l, --limit <n>      count the primes below n (default: 10_000_000)
+  -l, --limit <n>      count the primes below n (default: 20_000_000)
   -w, --workers <n>    workers per pool (default: os.availableParallelism(), here ${os.availableParallelism()})
   -c, --chunksize <n>  numbers per task (default: 100_000)
   -h, --help           show this help`
@@ -60,7 +60,7 @@ function settings(): Settings {
       // `pnpm start -- --help` passes the `--` on: skip it.
       args: process.argv.slice(2).filter((arg, index) => index > 0 || arg !== '--'),
       options: {
-        limit: { type: 'string', short: 'l', default: '10_000_000' },
+        limit: { type: 'string', short: 'l', default: '20_000_000' },
         workers: { type: 'string', short: 'w', default: String(os.availableParallelism()) },
         chunksize: { type: 'string', short: 'c', default: '100_000' },
         help: { type: 'boolean', short: 'h', default: false },
