@@ -189,8 +189,19 @@ export class Queue<T = unknown> {
       )
       return
     }
+    const client = Client.for(link.address, link.secret)
+    if (this.maxsize === 0) {
+      // Without a maxsize a put never waits for room, so it needs no answer: it is done once
+      // the item is on the socket, as Python's is once its feeder thread has written it.
+      // Whatever this thread asks the owner next arrives after it.
+      const aborted = signals.find((signal) => signal.aborted)
+      if (aborted !== undefined) throw aborted.reason
+      const message = { type: 'push', channel: link.channel, value } as const
+      if (!(await client.push(message, ITEM))) throw writeError('gone')
+      return
+    }
     await request(
-      Client.for(link.address, link.secret),
+      client,
       { type: 'put', channel: link.channel, value, block, timeout: options.timeout },
       { signals, error: writeError, what: ITEM },
     )

@@ -185,6 +185,13 @@ class Peer {
         if (!request.keep) putBack?.()
         return
       }
+      case 'push': {
+        const state = this.#channel(request.channel)
+        if (state?.kind === 'queue') {
+          state.put(request.value, { deliver: () => true, fail: noop }, true, undefined)
+        }
+        return
+      }
       case 'put':
       case 'get':
       case 'size': {
@@ -293,4 +300,8 @@ function socketAddress(): string {
   if (process.platform === 'win32') return `\\\\.\\pipe\\${name}`
   if (process.platform === 'linux') return `\0${name}`
   return join(tmpdir(), `${name}.sock`)
+}
+
+function noop(): void {
+  // A push needs no answer.
 }

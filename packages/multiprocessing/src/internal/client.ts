@@ -103,6 +103,27 @@ export class Client {
   post(message: Request): void {
     if (!this.#gone) this.#socket.write(encodeFrame(message))
   }
+
+  /**
+   * Sends a one-way message that carries a value, and resolves once the bytes are with the
+   * operating system: a local socket then delivers them even if this thread or process ends at
+   * once, so a put that resolved is never lost to its task's end.
+   *
+   * @returns a promise for `false` if the owner is gone.
+   * @throws `DataCloneError` (synchronously) when the value cannot be copied.
+   */
+  push(message: Request, what: string): Promise<boolean> {
+    let frame: Buffer
+    try {
+      frame = encodeFrame(message)
+    } catch (error) {
+      throw cloneError(error, what)
+    }
+    if (this.#gone) return Promise.resolve(false)
+    return new Promise((resolve) => {
+      this.#socket.write(frame, (error) => resolve(error === undefined || error === null))
+    })
+  }
 }
 
 /** Options of one remote operation. */

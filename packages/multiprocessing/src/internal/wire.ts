@@ -72,6 +72,8 @@ export type Request =
       readonly end: End
       readonly timeout: number | undefined
     }
+  /** One-way: a put on a queue without a `maxsize`, which never waits, so needs no answer. */
+  | { readonly type: 'push'; readonly channel: number; readonly value: unknown }
   /**
    * One-way: what the handle did with the value a `get` or `recv` (request `req`) took: kept
    * it, or — the call had been given up meanwhile — handed it back, to go back in front.
@@ -108,19 +110,42 @@ export function encodeFrame(message: Request | Reply): Buffer {
 
 /** Collects the bytes of a socket and hands out whole messages. */
 export class FrameReader {
-  #buffer: Buffer = Buffer.alloc(0)
+  // Chunks are kept apart until a whole frame is in, so a big message arriving in many chunks
+  // is copied once, not once per chunk.
+  readonly #chunks: Buffer[] = []
+  #length = 0
 
   /** Adds `chunk`; returns the messages it completed. @throws for bytes that are not ours. */
   push(chunk: Buffer): unknown[] {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk])
+    this.#chunks.push(chunk)
+    this.#length += chunk.length
     const messages: unknown[] = []
-    while (this.#buffer.length >= HEADER) {
-      const length = this.#buffer.readUInt32BE(0)
-      if (this.#buffer.length < HEADER + length) break
-      messages.push(deserialize(this.#buffer.subarray(HEADER, HEADER + length)))
-      this.#buffer = this.#buffer.subarray(HEADER + length)
+    while (this.#length >= HEADER) {
+      const size = this.#first(HEADER).readUInt32BE(0)
+      if (this.#length < HEADER + size) break
+      const frame = this.#first(HEADER + size)
+      this.#drop(HEADER + size)
+      messages.push(deserialize(frame.subarray(HEADER, HEADER + size)))
     }
     return messages
+  }
+
+  /** The first chunk, joined with the next ones until it holds at least `size` bytes. */
+  #first(size: number): Buffer {
+    let first = this.#chunks[0] as Buffer
+    if (first.length < size) {
+      first = Buffer.concat(this.#chunks, this.#length)
+      this.#chunks.splice(0, this.#chunks.length, first)
+    }
+    return first
+  }
+
+  /** Removes the first `size` bytes (all in the first chunk). */
+  #drop(size: number): void {
+    const first = this.#chunks[0] as Buffer
+    if (first.length > size) this.#chunks[0] = first.subarray(size)
+    else this.#chunks.shift()
+    this.#length -= size
   }
 }
 
