@@ -11,17 +11,31 @@ import { lookupTask, reportProgress, type TaskSpec } from '@concurrent/worker'
 
 import { revive } from './marshal.js'
 import { PID_REPORT } from './pid-report.js'
-// The modules of every object that can arrive as an argument: loading them registers their
-// revivers.
-import '../barrier.js'
-import '../condition.js'
-import '../connection.js'
-import '../event.js'
-import '../lock.js'
-import '../queue.js'
-import '../rlock.js'
-import '../semaphore.js'
-import '../value.js'
+// Every class whose objects can arrive as arguments: loading its module registers its reviver.
+// Named, not imported for effect, so that no tool drops one of them as unused.
+import { Barrier } from '../barrier.js'
+import { Condition } from '../condition.js'
+import { Connection } from '../connection.js'
+import { Event } from '../event.js'
+import { Lock } from '../lock.js'
+import { Queue } from '../queue.js'
+import { RLock } from '../rlock.js'
+import { BoundedSemaphore, Semaphore } from '../semaphore.js'
+import { SharedValue } from '../value.js'
+
+/** The classes whose descriptors {@link call} revives. */
+export const revivable = [
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Connection,
+  Event,
+  Lock,
+  Queue,
+  RLock,
+  Semaphore,
+  SharedValue,
+] as const
 
 /** Calls the task `spec` with `args`, revived; reports this worker's pid first if asked. */
 export async function call(
