@@ -176,6 +176,10 @@ export class WorkerBackend {
         .href,
       name: 'run',
       runtime: isThread ? 'worker_threads' : 'child_process',
+      // Idle threads wait on their event loop, as any Node thread does, not blocked in
+      // Atomics.wait: their timers and intervals keep running (a timer that throws while the
+      // worker is idle crashes it then, not the next task), and it costs no measurable speed.
+      useAtomics: false,
       maxThreads: options.maxWorkers,
       minThreads: options.minWorkers,
       idleTimeout: options.idleTimeout,
