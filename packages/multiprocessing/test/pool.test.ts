@@ -200,6 +200,28 @@ describe.each(['process', 'thread'] as const)('Pool with kind %s', (kind) => {
     expect(error).toBeInstanceOf(RangeError)
   })
 
+  it('imap() yields what came before an input that fails, then its error (test_imap_handle_iterable_exception)', async () => {
+    await using pool = new Pool({ processes: 2, kind })
+    function* failing(): Generator<number> {
+      yield 1
+      yield 2
+      throw new RangeError('the input broke')
+    }
+    const seen: number[] = []
+    const error = await (async () => {
+      for await (const value of pool.imap(tasks.square, failing())) seen.push(value)
+    })().catch((e: unknown) => e)
+    expect(seen).toEqual([1, 4])
+    expect((error as Error).message).toBe('the input broke')
+  })
+
+  it('map() refuses an item that cannot be copied, naming it (test_map_unpicklable)', async () => {
+    await using pool = new Pool({ processes: 1, kind })
+    const error = await pool.map(tasks.square, [1, (() => 2) as never]).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DataCloneError)
+    expect((error as Error).message).toMatch(/is a function/)
+  })
+
   it('close() refuses new work with ShutdownError; join() waits for the work (test_close)', async () => {
     const pool = new Pool({ processes: 2, kind })
     const slow = pool.applyAsync(tasks.slowSquare, [3, 200])
