@@ -94,12 +94,12 @@ export class Barrier {
   constructor(parties: number, options: BarrierOptions = {}) {
     const revived = reviving
     reviving = undefined
-    checkInteger(parties, 'parties', 1)
-    if (parties === undefined) {
+    if (typeof parties !== 'number') {
       throw new TypeError(
         `Expected \`parties\` to be an integer from 1 and up, got ${describe(parties)}`,
       )
     }
+    checkInteger(parties, 'parties', 1)
     this.parties = parties
     if (revived !== undefined) {
       this.#buffer = revived.buffer
