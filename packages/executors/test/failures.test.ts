@@ -183,6 +183,14 @@ describe.each(pools)('$name when a worker dies', ({ name, create }) => {
       )
     })
 
+    it('rejects with DataCloneError naming the place when a result cannot be sent back', async () => {
+      await using pool = create({ maxWorkers: 1 })
+      const error = await pool.submit(() => ({ total: 1, format: (n: number) => n })).exception()
+      expect(error).toBeInstanceOf(DataCloneError)
+      expect((error as Error).message).toMatch(/result of `anonymous`\.format is a function/)
+      await stillWorks(pool)
+    })
+
     it('throws InlineTaskError at submit() for a closure, naming the variable', async () => {
       await using pool = create({ maxWorkers: 1 })
       const factor = 3

@@ -41,33 +41,59 @@ const NODE_BUDGET = 2_000
  * @internal
  */
 export function checkCloneable(args: readonly unknown[], task: string): void {
-  let budget = NODE_BUDGET
-  const visit = (value: unknown, path: string, depth: number, index: number): void => {
-    if (budget-- <= 0) return
-    const problem = uncloneable(value)
-    if (problem !== undefined) {
+  args.forEach((arg, index) => {
+    const found = findUncloneable(arg)
+    if (found !== undefined) {
       throw new DataCloneError(
-        `Argument ${index + 1} of \`${task}\`${path} is ${problem}, which cannot be sent to a worker: pass plain data, and do the work that needs it inside the task`,
+        `Argument ${index + 1} of \`${task}\`${found.path} is ${found.problem}, which cannot be sent to a worker: pass plain data, and do the work that needs it inside the task`,
         index,
       )
     }
-    if (depth >= 4 || typeof value !== 'object' || value === null || ArrayBuffer.isView(value))
-      return
-    if (Array.isArray(value)) {
-      value.forEach((item: unknown, i) => visit(item, `${path}[${i}]`, depth + 1, index))
-    } else if (value instanceof Map) {
-      for (const [key, item] of value) visit(item, `${path}.get(${String(key)})`, depth + 1, index)
-    } else if (value instanceof Set) {
-      for (const item of value) visit(item, `${path} (a Set member)`, depth + 1, index)
-    } else if (
-      Object.getPrototypeOf(value) === Object.prototype ||
-      Object.getPrototypeOf(value) === null
-    ) {
-      for (const [key, item] of Object.entries(value))
-        visit(item, `${path}.${key}`, depth + 1, index)
+  })
+}
+
+/**
+ * Where in `value` (a few levels deep, within a small budget) something certainly cannot be
+ * structured-cloned, and what it is; `undefined` when nothing was found.
+ *
+ * @internal
+ */
+export function findUncloneable(value: unknown): { path: string; problem: string } | undefined {
+  let budget = NODE_BUDGET
+  const visit = (
+    node: unknown,
+    path: string,
+    depth: number,
+  ): { path: string; problem: string } | undefined => {
+    if (budget-- <= 0) return undefined
+    const problem = uncloneable(node)
+    if (problem !== undefined) return { path, problem }
+    if (depth >= 4 || typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) {
+      return undefined
     }
+    let entries: Iterable<[string, unknown]>
+    if (Array.isArray(node)) {
+      entries = node.map((item: unknown, i): [string, unknown] => [`[${i}]`, item])
+    } else if (node instanceof Map) {
+      entries = [...node].map(([key, item]): [string, unknown] => [`.get(${String(key)})`, item])
+    } else if (node instanceof Set) {
+      entries = [...node].map((item): [string, unknown] => [' (a Set member)', item])
+    } else if (
+      Object.getPrototypeOf(node) === Object.prototype ||
+      Object.getPrototypeOf(node) === null
+    ) {
+      entries = Object.entries(node).map(([key, item]): [string, unknown] => [`.${key}`, item])
+    } else {
+      return undefined
+    }
+    for (const [step, item] of entries) {
+      const found = visit(item, path + step, depth + 1)
+      if (found !== undefined) return found
+      if (budget <= 0) return undefined
+    }
+    return undefined
   }
-  args.forEach((arg, index) => visit(arg, '', 0, index))
+  return visit(value, '', 0)
 }
 
 function uncloneable(value: unknown): string | undefined {

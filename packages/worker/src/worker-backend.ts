@@ -426,6 +426,9 @@ function installExitHook(): void {
 
 function describeCause(cause: unknown): string {
   if (cause instanceof Error) return `${cause.name}: ${cause.message}`
+  // Node hands a worker's uncaught error over as a plain object when it cannot keep the class.
+  const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown }
+  if (typeof message === 'string') return typeof name === 'string' ? `${name}: ${message}` : message
   return String(cause)
 }
 

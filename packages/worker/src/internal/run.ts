@@ -11,7 +11,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import type { CancelToken } from '@concurrent/cancellation'
 
-import { TaskNotFoundError } from '../errors.js'
+import { DataCloneError, TaskNotFoundError } from '../errors.js'
+import { findUncloneable } from '../task-spec.js'
 import {
   enterTaskContext,
   exitTaskContext,
@@ -76,6 +77,12 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
     }
     const args = message.flat ? message.args.map((arg) => [arg]) : message.args
     const value = await invokeTask(fn, args, message.chunk, { token, progress }, onYield, true)
+    const found = findUncloneable(value)
+    if (found !== undefined) {
+      throw new DataCloneError(
+        `The result of \`${message.task.name}\`${found.path} is ${found.problem}, which cannot be sent back to the caller: return plain data`,
+      )
+    }
     return { type: 'result', id: message.id, value, sent, retire }
   } catch (error) {
     return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
