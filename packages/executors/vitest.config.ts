@@ -1,11 +1,4 @@
 import { defineConfig } from 'vitest/config'
+import { workerSuiteConfig } from '@concurrent/test-utils/vitest-config'
 
-export default defineConfig({
-  test: {
-    name: '@concurrent/executors',
-    setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
-})
+export default defineConfig(workerSuiteConfig('@concurrent/executors'))

@@ -1,4 +1,5 @@
-// After the whole run, no worker process of ours may be left alive (no orphans).
+// A vitest global setup for suites that run worker processes: after the whole run, no worker
+// process of this repository may be left alive (no orphans).
 import { execFileSync } from 'node:child_process'
 import { resolve } from 'node:path'
 
@@ -19,7 +20,7 @@ export function setup(): void {
 export async function teardown(): Promise<void> {
   // Give exiting workers a moment to be reaped.
   for (let attempt = 0; attempt < 20 && ourWorkerProcesses().length > 0; attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await new Promise((done) => setTimeout(done, 100))
   }
   const left = ourWorkerProcesses()
   if (left.length > 0) throw new Error(`worker processes left running:\n${left.join('\n')}`)
