@@ -16,6 +16,14 @@ import {
  * {@link Pool.starmapAsync}, Python's `callback` and `error_callback`.
  *
  * @typeParam T - the result's type.
+ *
+ * @example
+ * ```ts
+ * pool.applyAsync(tasks.square, [7], {
+ *   callback: (value) => console.log('got', value),
+ *   errorCallback: (error) => console.error('failed', error),
+ * })
+ * ```
  * @category Processes
  */
 export interface AsyncResultCallbacks<T> {
@@ -37,6 +45,11 @@ export interface AsyncResultCallbacks<T> {
 /**
  * Options of {@link AsyncResult.get} and {@link AsyncResult.wait}.
  *
+ * @example
+ * ```ts
+ * const result = pool.applyAsync(tasks.square, [7])
+ * console.log(await result.get({ timeout: 5_000 })) // 49
+ * ```
  * @category Processes
  */
 export interface AsyncResultWaitOptions {

@@ -31,6 +31,12 @@ const BROKEN = -2
 /**
  * Options of {@link Barrier}.
  *
+ * @example
+ * ```ts
+ * import { Barrier } from '@concurrent/multiprocessing'
+ *
+ * const barrier = new Barrier(3, { timeout: 10_000 })
+ * ```
  * @category Synchronization
  */
 export interface BarrierOptions {

@@ -33,6 +33,10 @@ import type { End, Failure } from './internal/wire.js'
 /**
  * Options of {@link Connection.recv}.
  *
+ * @example
+ * ```ts
+ * const message = await connection.recv({ timeout: 5_000 }) // TimeoutError if nothing came
+ * ```
  * @category Communication
  */
 export interface RecvOptions {
@@ -55,6 +59,10 @@ export interface RecvOptions {
 /**
  * Options of {@link Connection.poll}.
  *
+ * @example
+ * ```ts
+ * if (await connection.poll({ timeout: 100 })) console.log(await connection.recv())
+ * ```
  * @category Communication
  */
 export interface PollOptions {

@@ -21,6 +21,11 @@ let reviving: SharedArrayBuffer | undefined
  * Options of {@link Event.wait}, {@link Condition.wait} and {@link Barrier.wait} (and their
  * awaitable forms).
  *
+ * @example
+ * ```ts
+ * // in a task on a thread pool:
+ * if (!ready.wait({ timeout: 5_000 })) throw new Error('never got ready')
+ * ```
  * @category Synchronization
  */
 export interface SyncWaitOptions {

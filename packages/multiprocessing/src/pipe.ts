@@ -8,6 +8,12 @@ import { createPipe, type Connection } from './connection.js'
 /**
  * Options of {@link Pipe}.
  *
+ * @example
+ * ```ts
+ * import { Pipe } from '@concurrent/multiprocessing'
+ *
+ * const [receiver, sender] = Pipe<string>({ duplex: false }) // receiver reads, sender writes
+ * ```
  * @category Communication
  */
 export interface PipeOptions {

@@ -42,6 +42,12 @@ import type { ProcessKind } from './process.js'
 /**
  * Options of {@link Pool}, Python's `Pool` arguments.
  *
+ * @example
+ * ```ts
+ * import { Pool } from '@concurrent/multiprocessing'
+ *
+ * await using pool = new Pool({ processes: 4, maxtasksperchild: 100, kind: 'thread' })
+ * ```
  * @category Processes
  */
 export interface PoolOptions {
@@ -83,6 +89,10 @@ export interface PoolOptions {
 /**
  * Options of {@link Pool.map} and {@link Pool.starmap}.
  *
+ * @example
+ * ```ts
+ * const squares = await pool.map(tasks.square, numbers, { chunksize: 1_000 })
+ * ```
  * @category Processes
  */
 export interface PoolMapOptions {
@@ -99,6 +109,15 @@ export interface PoolMapOptions {
  * Options of {@link Pool.mapAsync} and {@link Pool.starmapAsync}.
  *
  * @typeParam T - the result list's type.
+ *
+ * @example
+ * ```ts
+ * const result = pool.mapAsync(tasks.square, [1, 2, 3], {
+ *   chunksize: 1,
+ *   callback: (squares) => console.log(squares),
+ * })
+ * await result.wait()
+ * ```
  * @category Processes
  */
 export interface PoolMapAsyncOptions<T> extends PoolMapOptions, AsyncResultCallbacks<T> {}
@@ -106,6 +125,12 @@ export interface PoolMapAsyncOptions<T> extends PoolMapOptions, AsyncResultCallb
 /**
  * Options of {@link Pool.imap} and {@link Pool.imapUnordered}.
  *
+ * @example
+ * ```ts
+ * for await (const square of pool.imap(tasks.square, numbers, { chunksize: 100, buffersize: 8 })) {
+ *   console.log(square)
+ * }
+ * ```
  * @category Processes
  */
 export interface PoolImapOptions {
@@ -130,6 +155,12 @@ export interface PoolImapOptions {
  * task takes arguments.
  *
  * @typeParam A - the task's parameter types.
+ *
+ * @example
+ * ```ts
+ * console.log(await pool.apply(tasks.add, [1, 2])) // the args tuple is typed from the task
+ * console.log(await pool.apply(tasks.now)) // a task without parameters needs no args
+ * ```
  * @category Processes
  */
 export type ApplyArguments<A extends readonly unknown[]> = [] extends A ? [args?: A] : [args: A]
@@ -140,6 +171,11 @@ export type ApplyArguments<A extends readonly unknown[]> = [] extends A ? [args?
  *
  * @typeParam A - the task's parameter types.
  * @typeParam R - the task's awaited result type.
+ *
+ * @example
+ * ```ts
+ * const result = pool.applyAsync(tasks.add, [1, 2], { callback: (sum) => console.log(sum) })
+ * ```
  * @category Processes
  */
 export type ApplyAsyncArguments<A extends readonly unknown[], R> = [] extends A

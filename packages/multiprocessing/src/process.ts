@@ -44,6 +44,13 @@ import { PID_REPORT } from './internal/pid-report.js'
  * Node's threads run JavaScript in parallel) — cheaper to start, and able to share locks,
  * `Value`s and `RawArray`s.
  *
+ * @example
+ * ```ts
+ * import { Process, type ProcessKind } from '@concurrent/multiprocessing'
+ *
+ * const kind: ProcessKind = needsSharedMemory ? 'thread' : 'process'
+ * const worker = new Process({ target: tasks.work, kind })
+ * ```
  * @category Processes
  */
 export type ProcessKind = 'process' | 'thread'
@@ -53,6 +60,15 @@ export type ProcessKind = 'process' | 'thread'
  *
  * @typeParam A - the target's parameter types; `args` is required when the target takes
  * arguments.
+ *
+ * @example
+ * ```ts
+ * import { Process } from '@concurrent/multiprocessing'
+ *
+ * const worker = new Process({ target: tasks.greet, args: ['bob'], name: 'greeter', kind: 'thread' })
+ * await worker.start()
+ * await worker.join()
+ * ```
  * @category Processes
  */
 export type ProcessOptions<A extends readonly unknown[]> = {
@@ -94,6 +110,11 @@ export type ProcessOptions<A extends readonly unknown[]> = {
 /**
  * Options of {@link Process.join}.
  *
+ * @example
+ * ```ts
+ * await worker.join({ timeout: 2_000 })
+ * if (worker.isAlive()) worker.terminate()
+ * ```
  * @category Processes
  */
 export interface JoinOptions {

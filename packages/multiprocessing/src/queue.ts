@@ -33,6 +33,10 @@ import type { Failure } from './internal/wire.js'
 /**
  * Options of {@link Queue.get}.
  *
+ * @example
+ * ```ts
+ * const item = await queue.get({ timeout: 1_000 }) // EmptyError if nothing came in time
+ * ```
  * @category Communication
  */
 export interface QueueGetOptions {
@@ -62,6 +66,10 @@ export interface QueueGetOptions {
 /**
  * Options of {@link Queue.put}.
  *
+ * @example
+ * ```ts
+ * await queue.put(job, { timeout: 1_000 }) // FullError if no room came in time
+ * ```
  * @category Communication
  */
 export interface QueuePutOptions {

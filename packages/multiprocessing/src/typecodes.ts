@@ -10,6 +10,13 @@
  * `'l'`/`'L'` and `'q'`/`'Q'` 64-bit (values are `bigint`), `'f'` 32-bit and `'d'` 64-bit
  * floating point.
  *
+ * @example
+ * ```ts
+ * import { RawArray, type Typecode } from '@concurrent/multiprocessing'
+ *
+ * const code: Typecode = 'd'
+ * const samples = RawArray(code, 1_024) // a Float64Array over shared memory
+ * ```
  * @category Shared memory
  */
 export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q' | 'f' | 'd'
@@ -17,6 +24,12 @@ export type Typecode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'l' | 'L' | 'q' | 'Q'
 /**
  * The typed array that stores values of typecode `C`.
  *
+ * @example
+ * ```ts
+ * import type { TypedArrayFor } from '@concurrent/multiprocessing'
+ *
+ * const bytes: TypedArrayFor<'B'> = new Uint8Array(new SharedArrayBuffer(16))
+ * ```
  * @category Shared memory
  */
 export type TypedArrayFor<C extends Typecode> = {
@@ -38,6 +51,13 @@ export type TypedArrayFor<C extends Typecode> = {
  * The JavaScript type of a value of typecode `C`: `bigint` for the 64-bit integer codes,
  * `number` for the others.
  *
+ * @example
+ * ```ts
+ * import type { ValueFor } from '@concurrent/multiprocessing'
+ *
+ * const small: ValueFor<'i'> = 42 // number
+ * const large: ValueFor<'q'> = 42n // bigint
+ * ```
  * @category Shared memory
  */
 export type ValueFor<C extends Typecode> = C extends 'l' | 'L' | 'q' | 'Q' ? bigint : number

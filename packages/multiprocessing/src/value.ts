@@ -25,6 +25,13 @@ import {
 /**
  * Options of {@link Value}.
  *
+ * @example
+ * ```ts
+ * import { Value } from '@concurrent/multiprocessing'
+ *
+ * const counter = Value('i', 0, { lock: true })
+ * const unguarded = Value('d', 0.5, { lock: false })
+ * ```
  * @category Shared memory
  */
 export interface ValueOptions {

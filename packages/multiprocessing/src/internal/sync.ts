@@ -90,6 +90,19 @@ export interface ConditionLock {
  * {@link Lock}, {@link RLock}, {@link Semaphore}, {@link BoundedSemaphore} and
  * {@link Condition}.
  *
+ * @example
+ * ```ts
+ * import { Lock } from '@concurrent/multiprocessing'
+ *
+ * const lock = new Lock()
+ * if (await lock.acquireAsync({ timeout: 1_000 })) {
+ *   try {
+ *     // the critical section
+ *   } finally {
+ *     lock.release()
+ *   }
+ * }
+ * ```
  * @category Synchronization
  */
 export interface AcquireOptions {
