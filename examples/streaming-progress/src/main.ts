@@ -21,11 +21,6 @@ const limit = Number(values.limit)
 
 await using pool = new ThreadPoolExecutor()
 
-// Workaround: the backend waits for a task's last streamed values on an unref'd channel, so a
-// program with nothing else pending can exit (code 13) before they arrive. A timer keeps the
-// event loop alive until the backend refs that channel itself.
-const keepAlive = setInterval(() => undefined, 60_000)
-
 console.log(`Twin primes below ${limit.toLocaleString('en-US')}, as the worker finds them:`)
 const stream = pool.stream(tasks.twinPrimes, limit)
 stream.future.onProgress((share) => console.log(`  scanned ${Number(share) * 100}%`))
@@ -54,4 +49,3 @@ try {
 } catch (error) {
   console.log(`  after break, its future rejected with ${(error as Error).name}`)
 }
-clearInterval(keepAlive)

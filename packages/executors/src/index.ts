@@ -8,7 +8,7 @@ export {
   type ThreadPoolExecutorOptions,
   type WorkerPoolOptions,
 } from './options.js'
-export { PoolExecutor } from './pool-executor.js'
+export { PoolExecutor, type TaskExecutor } from './pool-executor.js'
 export { ProcessPoolExecutor } from './process-pool-executor.js'
 export { TaskFuture, type ProgressListener } from './task-future.js'
 export { TaskStream } from './task-stream.js'

@@ -6,6 +6,7 @@
  */
 import {
   AbstractExecutor,
+  type Executor,
   type ShutdownOptions,
   type Task,
   type TaskOptions,
@@ -36,6 +37,24 @@ export interface UnitPayload {
   readonly transfer: readonly unknown[]
   readonly callerStack: (() => string | undefined) | undefined
   onYield: ((value: unknown) => void) | undefined
+}
+
+/**
+ * An {@link Executor} whose futures are {@link TaskFuture}s (with progress): what
+ * {@link PoolExecutor.with} returns, so a view keeps `onProgress`.
+ *
+ * @example
+ * ```ts
+ * const urgent: TaskExecutor = pool.with({ priority: 10 })
+ * urgent.submit(tasks.crunch, items).onProgress((p) => console.log(p))
+ * ```
+ * @category Executors
+ */
+export interface TaskExecutor extends Executor {
+  /** See {@link PoolExecutor.submit}. */
+  submit<A extends readonly unknown[], R>(task: Task<A, R>, ...args: A): TaskFuture<Awaited<R>>
+  /** A further view, with these options added. */
+  with(options: TaskOptions): TaskExecutor
 }
 
 /** Checks a task and its arguments at the call site and turns them into a payload. */
@@ -163,6 +182,21 @@ export abstract class PoolExecutor extends AbstractExecutor {
     ...args: A
   ): TaskFuture<Awaited<R>> {
     return this.schedule(task, args, {})
+  }
+
+  /**
+   * A view of this executor whose submissions carry `options` (see
+   * {@link AbstractExecutor.with}); its futures are {@link TaskFuture}s too.
+   *
+   * @returns a view of the same pool.
+   * @example
+   * ```ts
+   * const view = pool.with({ timeout: 5_000 })
+   * view.submit(tasks.crunch, items).onProgress((p) => console.log(p))
+   * ```
+   */
+  override with(options: TaskOptions): TaskExecutor {
+    return super.with(options) as TaskExecutor
   }
 
   protected schedule<A extends readonly unknown[], R>(

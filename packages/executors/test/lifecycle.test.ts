@@ -27,6 +27,13 @@ describe('a program using the executors', () => {
     expect(stdout.trim()).toBe('3 7')
   })
 
+  it('stays alive until every progress and streamed value of an awaited task has arrived', async () => {
+    const { stdout } = await run(process.execPath, [script('progress-to-the-end.mjs')], {
+      timeout: 60_000,
+    })
+    expect(stdout.trim()).toBe(String(30 * (200 + 50)))
+  })
+
   it('takes its worker processes with it when it exits, even busy ones (no orphans)', async () => {
     const { stdout } = await run(process.execPath, [script('exit-while-busy.mjs')], {
       timeout: 30_000,

@@ -31,6 +31,15 @@ describe.each(executorFactories)('$name with one signal for many tasks', ({ crea
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([])
   })
 
+  it("keeps a view's futures TaskFutures, so their progress reaches onProgress", async () => {
+    await using pool = create({ maxWorkers: 1 })
+    const seen: unknown[] = []
+    const future = pool.with({ priority: 1 }).submit(tasks.countUpTo, 3)
+    future.onProgress((value) => seen.push(value))
+    await expect(future).resolves.toBe(3)
+    expect(seen).toEqual([0, 1, 2])
+  })
+
   it("rejects every task with the signal's reason when it aborts", async () => {
     await using pool = create({ maxWorkers: 2 })
     const controller = new AbortController()

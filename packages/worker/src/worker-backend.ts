@@ -166,6 +166,8 @@ export class WorkerBackend {
   readonly #channelName: string | undefined
   readonly #broadcast: BroadcastChannel | undefined
   #nextId = 0
+  /** Replies waiting for progress or streamed values still on their way (threads). */
+  #waitingForSideMessages = 0
   #destroyed: Promise<void> | undefined
 
   constructor(options: WorkerBackendOptions) {
@@ -308,7 +310,14 @@ export class WorkerBackend {
     if (unit.received < reply.sent) {
       // Progress and streamed values travel beside the reply (threads); wait for the last.
       unit.expected = reply.sent
-      await new Promise<void>((resolve) => (unit.allReceived = resolve))
+      // The worker is idle now and no longer keeps the program alive: the channel must, until
+      // the last value arrives, or a program awaiting this task could exit in between.
+      if (this.#waitingForSideMessages++ === 0) this.#broadcast?.ref()
+      try {
+        await new Promise<void>((resolve) => (unit.allReceived = resolve))
+      } finally {
+        if (--this.#waitingForSideMessages === 0) this.#broadcast?.unref()
+      }
     }
     this.#units.delete(unit.id)
     if (reply.retire) this.#retire(unit)
