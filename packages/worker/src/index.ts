@@ -6,7 +6,13 @@ export {
   runInTaskContext,
   type TaskContext,
 } from './task-context.js'
-export { checkCloneable, taskName, taskSpecOf, type TaskSpec } from './task-spec.js'
+export {
+  checkCloneable,
+  findUncloneable,
+  taskName,
+  taskSpecOf,
+  type TaskSpec,
+} from './task-spec.js'
 export { isTaskRef, taskModule, type TaskModule, type TaskRef } from './task-module.js'
 export { transfer, transferListOf } from './transfer.js'
 export {

@@ -60,40 +60,45 @@ export function checkCloneable(args: readonly unknown[], task: string): void {
  */
 export function findUncloneable(value: unknown): { path: string; problem: string } | undefined {
   let budget = NODE_BUDGET
-  const visit = (
-    node: unknown,
-    path: string,
-    depth: number,
-  ): { path: string; problem: string } | undefined => {
-    if (budget-- <= 0) return undefined
+  type Found = { path: string; problem: string } | undefined
+  const visit = (node: unknown, path: () => string, depth: number): Found => {
+    budget--
     const problem = uncloneable(node)
-    if (problem !== undefined) return { path, problem }
+    if (problem !== undefined) return { path: path(), problem }
     if (depth >= 4 || typeof node !== 'object' || node === null || ArrayBuffer.isView(node)) {
       return undefined
     }
-    let entries: Iterable<[string, unknown]>
+    // Children are visited lazily, and paths built only for what is reported: a chunk of
+    // 100,000 plain items costs no more than the budget.
+    const inner = (item: unknown, step: () => string): Found =>
+      budget > 0 ? visit(item, () => path() + step(), depth + 1) : undefined
     if (Array.isArray(node)) {
-      entries = node.map((item: unknown, i): [string, unknown] => [`[${i}]`, item])
+      for (let i = 0; i < node.length && budget > 0; i++) {
+        const found = inner(node[i], () => `[${i}]`)
+        if (found !== undefined) return found
+      }
     } else if (node instanceof Map) {
-      entries = [...node].map(([key, item]): [string, unknown] => [`.get(${String(key)})`, item])
+      for (const [key, item] of node) {
+        const found = inner(item, () => `.get(${String(key)})`)
+        if (found !== undefined || budget <= 0) return found
+      }
     } else if (node instanceof Set) {
-      entries = [...node].map((item): [string, unknown] => [' (a Set member)', item])
+      for (const item of node) {
+        const found = inner(item, () => ' (a Set member)')
+        if (found !== undefined || budget <= 0) return found
+      }
     } else if (
       Object.getPrototypeOf(node) === Object.prototype ||
       Object.getPrototypeOf(node) === null
     ) {
-      entries = Object.entries(node).map(([key, item]): [string, unknown] => [`.${key}`, item])
-    } else {
-      return undefined
-    }
-    for (const [step, item] of entries) {
-      const found = visit(item, path + step, depth + 1)
-      if (found !== undefined) return found
-      if (budget <= 0) return undefined
+      for (const key in node) {
+        const found = inner((node as Record<string, unknown>)[key], () => `.${key}`)
+        if (found !== undefined || budget <= 0) return found
+      }
     }
     return undefined
   }
-  return visit(value, '', 0)
+  return visit(value, () => '', 0)
 }
 
 function uncloneable(value: unknown): string | undefined {

@@ -7,6 +7,8 @@ import type { Transferable } from 'node:worker_threads'
 
 import {
   checkCloneable,
+  DataCloneError,
+  findUncloneable,
   taskSpecOf,
   transferListOf,
   WorkerBackend,
@@ -66,20 +68,50 @@ export function workerPool(
     runner,
     prepare(task, args, chunk) {
       const spec = taskSpecOf(task)
-      if (chunk) for (const item of args as unknown[][]) checkCloneable(item, spec.name)
-      else checkCloneable(args, spec.name)
-      const transfer =
-        runtime === 'thread' ? transferListOf(chunk ? (args as unknown[][]).flat() : args) : []
-      const flat = chunk && (args as unknown[][]).every((item) => item.length === 1)
+      if (!chunk) {
+        checkCloneable(args, spec.name)
+        const transfer = runtime === 'thread' ? transferListOf(args) : []
+        return {
+          task: spec,
+          args,
+          chunk,
+          transfer,
+          callerStack: captureCaller(),
+          onYield: undefined,
+        }
+      }
+      // A chunk of a one-argument task travels as the flat list of those arguments, made in one
+      // pass; the cloneability check walks the whole chunk once, within its budget.
+      const items = args as unknown[][]
+      let flat: unknown[] | undefined = []
+      for (const item of items) {
+        if (item.length !== 1) {
+          flat = undefined
+          break
+        }
+        flat.push(item[0])
+      }
+      checkChunkCloneable(flat ?? items, spec.name)
+      const sent = flat ?? items
+      const transfer = runtime === 'thread' ? transferListOf(flat ?? items.flat()) : []
       return {
         task: spec,
-        args: flat ? (args as unknown[][]).map((item) => item[0]) : args,
+        args: sent,
         chunk,
-        flat,
+        flat: flat !== undefined,
         transfer,
         callerStack: captureCaller(),
         onYield: undefined,
       }
     },
   }
+}
+
+/** Throws a DataCloneError naming the item when part of a chunk certainly cannot be cloned. */
+function checkChunkCloneable(items: readonly unknown[], task: string): void {
+  const found = findUncloneable(items)
+  if (found === undefined) return
+  throw new DataCloneError(
+    `An item of the map over \`${task}\` (at ${found.path}) is ${found.problem}, which cannot be sent to a worker: map over plain data`,
+  )
 }

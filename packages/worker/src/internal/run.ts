@@ -75,8 +75,15 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       sent++
       side.send(message, { type: 'yield', id: message.id, index: yielded++, value })
     }
-    const args = message.flat ? message.args.map((arg) => [arg]) : message.args
-    const value = await invokeTask(fn, args, message.chunk, { token, progress }, onYield, true)
+    const value = await invokeTask(
+      fn,
+      message.args,
+      message.chunk,
+      { token, progress },
+      onYield,
+      true,
+      message.flat,
+    )
     const found = findUncloneable(value)
     if (found !== undefined) {
       throw new DataCloneError(
@@ -95,7 +102,8 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
  * Calls `fn` as a task: inside its task context, once with `args`, or once per argument list of
  * a chunk (checking the token between items). When the task returns an async iterator (an
  * async generator function), its values go to `onYield` and the generator's return value is
- * the result.
+ * the result. `exclusive` makes the task the thread's context for its whole run (a worker);
+ * `flat` says a chunk holds each call's only argument rather than argument lists.
  *
  * @internal
  */
@@ -106,6 +114,7 @@ export async function invokeTask(
   context: TaskContext,
   onYield: (value: unknown) => void,
   exclusive = false,
+  flat = false,
 ): Promise<unknown> {
   // A worker runs one task at a time: the task is the thread's context for its whole run.
   // In-process tasks run side by side, each in its own AsyncLocalStorage context.
@@ -117,11 +126,12 @@ export async function invokeTask(
       // No await between items that return plain values: a chunk of tiny items must cost
       // little more than the loop itself.
       return await inContext(async () => {
-        const results: unknown[] = []
-        for (const item of args as unknown[][]) {
+        const results = new Array<unknown>(args.length)
+        for (let i = 0; i < args.length; i++) {
           token.throwIfCancelled()
-          const result = fn(...item)
-          results.push(isThenable(result) ? await result : result)
+          // A flat chunk holds each call's only argument; otherwise each item is an argument list.
+          const result = flat ? fn(args[i]) : fn(...(args[i] as unknown[]))
+          results[i] = isThenable(result) ? await result : result
         }
         return results
       })
