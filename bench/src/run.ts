@@ -5,10 +5,14 @@
  * scenarios (so neither overwrites the committed results).
  *
  * Usage: node dist/run.js [--quick] [scenario…]
+ *        node dist/run.js --report   (writes RESULTS.md again from the last full run's JSON, after
+ *                                     the notes in bench/notes/ were edited)
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+
+import { format, resolveConfig } from 'prettier'
 
 import { describeMachine } from './lib/machine.js'
 import { renderReport } from './lib/report.js'
@@ -17,6 +21,7 @@ import type { ScenarioResult } from './lib/result.js'
 const all = ['overhead', 'seeds', 'startup', 'cancel', 'memory'] as const
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
+const reportOnly = argv.includes('--report')
 const chosen = argv.filter((arg) => !arg.startsWith('--'))
 for (const name of chosen) {
   if (!(all as readonly string[]).includes(name)) {
@@ -29,7 +34,11 @@ const resultsDir = new URL('results/', bench)
 mkdirSync(resultsDir, { recursive: true })
 
 const started = performance.now()
-const machine = describeMachine()
+const machineFile = new URL(`machine${quick ? '.quick' : ''}.json`, resultsDir)
+const machine = reportOnly
+  ? (JSON.parse(readFileSync(machineFile, 'utf8')) as ReturnType<typeof describeMachine>)
+  : describeMachine()
+if (!reportOnly) writeFileSync(machineFile, `${JSON.stringify(machine, null, 2)}\n`)
 process.stderr.write(
   `bench${quick ? ' --quick' : ''}: ${machine.cores} cores, Node ${machine.node}, Python ${machine.python ?? 'not found'}\n`,
 )
@@ -61,7 +70,8 @@ function runScenario(name: string): Promise<ScenarioResult> {
 
 const results: ScenarioResult[] = []
 const failures: string[] = []
-for (const name of scenarios) {
+let durationMs = 0
+for (const name of reportOnly ? [] : scenarios) {
   process.stderr.write(`\n${name}\n`)
   const scenarioStart = performance.now()
   try {
@@ -78,6 +88,18 @@ for (const name of scenarios) {
   }
 }
 
+if (reportOnly) {
+  for (const name of scenarios) {
+    const result = JSON.parse(
+      readFileSync(new URL(`${name}${quick ? '.quick' : ''}.json`, resultsDir), 'utf8'),
+    ) as ScenarioResult
+    results.push(result)
+    durationMs += result.durationMs
+  }
+} else {
+  durationMs = performance.now() - started
+}
+
 const notesDir = new URL('notes/', bench)
 const notes = quick
   ? []
@@ -89,7 +111,7 @@ const markdown = renderReport({
   machine,
   quick,
   command: quick ? 'pnpm run bench --quick' : 'pnpm run bench',
-  durationMs: performance.now() - started,
+  durationMs,
   scenarios: results,
   failures,
   notes,
@@ -99,7 +121,9 @@ const target = quick
   : chosen.length > 0
     ? new URL('RESULTS.partial.md', resultsDir)
     : new URL('RESULTS.md', bench)
-writeFileSync(target, markdown)
+// The report is committed, so it must pass the repository's format check as written.
+const prettierOptions = (await resolveConfig(fileURLToPath(target))) ?? {}
+writeFileSync(target, await format(markdown, { ...prettierOptions, parser: 'markdown' }))
 process.stderr.write(
   `\nbench: ${((performance.now() - started) / 1000).toFixed(1)} s; report in ${fileURLToPath(target)}\n`,
 )

@@ -25,10 +25,13 @@ export function describeMachine(): Machine {
   ) as { version: string }
   let commit: string | undefined
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim()
+    const git = (...args: string[]) =>
+      execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    commit = git('rev-parse', '--short', 'HEAD')
+    // Figures for code that is not committed must say so.
+    if (git('status', '--porcelain', '--', 'packages') !== '') {
+      commit += ' (with uncommitted changes in packages/)'
+    }
   } catch {
     commit = undefined
   }

@@ -26,7 +26,8 @@ function fixed(value: number, digits: number): string {
 
 function ratio(value: number): string {
   if (!Number.isFinite(value)) return '–'
-  return `${value >= 10 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(2)}×`
+  if (value >= 10) return `${value.toFixed(0)}×`
+  return `${value >= 0.1 ? value.toFixed(2) : value.toPrecision(2)}×`
 }
 
 export function findTable(report: Report, id: string): Table | undefined {
@@ -110,6 +111,7 @@ export function targets(report: Report): Target[] {
     ],
   ] as const) {
     const table = findTable(report, id)
+    if (table === undefined) continue
     const mine = median(table, ours, 'us')
     const peers = peersOf(table, '')
       .map((row) => ({ name: row.contender, us: row.metrics.us?.median ?? NaN }))

@@ -1,5 +1,5 @@
 /**
- * Scenario 4, cancellation: a 1-worker pool runs a long task (3 s of busy work); 100 ms in, it
+ * Scenario 4, cancellation: a 1-worker pool runs a long task (1.5 s of busy work); 100 ms in, it
  * is cancelled, and the next task is submitted at once. Measured from the cancel call: until the
  * cancelled task's promise rejects, and until the next task's result arrives (the pool runs
  * again). Ours is measured with a task that polls its token (the worker is kept) and with one
@@ -23,7 +23,8 @@ import { cancelTasks, tasks, tasksUrl, workerFile } from '../lib/tasks.js'
 
 const options = parseOptions()
 const started = performance.now()
-const longMs = options.quick ? 1_000 : 3_000
+const longMs = options.quick ? 300 : 1_500
+const cancelAfterMs = options.quick ? 50 : 100
 
 /** One pool, ready to run the long task, cancel it and run the next one. */
 interface Subject {
@@ -45,7 +46,7 @@ function contender(name: string, create: () => Promise<Subject>): Contender {
           () => performance.now(),
           () => ((interrupted = 1), performance.now()),
         )
-        await sleep(100)
+        await sleep(cancelAfterMs)
         const start = performance.now()
         subject.cancel()
         const next = Promise.resolve(subject.next()).then(() => performance.now())
@@ -187,7 +188,7 @@ async function table(runtime: 'thread' | 'process'): Promise<Table> {
   return {
     id: `cancel-${label}`,
     title: `Cancelling a running task, ${label}`,
-    description: `1 worker; a ${longMs / 1000} s busy task cancelled 100 ms in (ours: \`future.cancel({ interrupt: true })\`; tinypool, piscina, poolifier: \`AbortSignal\`; workerpool: \`promise.cancel()\`), the next task submitted at once. "interrupted" is the share of runs in which the long task's promise rejected rather than ran to the end. The peers all terminate the worker; ours keeps it when the task cooperates.`,
+    description: `1 worker; a ${longMs / 1000} s busy task cancelled ${cancelAfterMs} ms in (ours: \`future.cancel({ interrupt: true })\`; tinypool, piscina, poolifier: \`AbortSignal\`; workerpool: \`promise.cancel()\`), the next task submitted at once. "interrupted" is the share of runs in which the long task's promise rejected rather than ran to the end. The peers all terminate the worker; ours keeps it when the task cooperates.`,
     columns: [
       { key: 'rejectMs', label: 'cancel → rejected', unit: 'ms', digits: 2 },
       { key: 'nextMs', label: 'cancel → next result', unit: 'ms', digits: 1 },

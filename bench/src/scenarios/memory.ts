@@ -47,8 +47,6 @@ const contenders: Contender[] = [
   node('baseline: the input consumed in this process, no pool', 'baseline', 'none'),
   node('ours ThreadPoolExecutor.map, no buffersize', 'thread', 'none'),
   node(`ours ThreadPoolExecutor.map, buffersize ${buffersize}`, 'thread', buffersize),
-  node('ours ProcessPoolExecutor.map, no buffersize', 'process', 'none'),
-  node(`ours ProcessPoolExecutor.map, buffersize ${buffersize}`, 'process', buffersize),
   ...python('Python ProcessPoolExecutor.map (3.11 has no buffersize)', 'ProcessPoolExecutor'),
   ...python('Python Pool.imap', 'Pool'),
 ]
@@ -73,7 +71,7 @@ emit({
     {
       id: 'memory-map',
       title: `Peak RSS of map over ${n.toLocaleString('en')} lazy inputs, chunksize ${chunksize.toLocaleString('en')}`,
-      description: `A generator of ${n.toLocaleString('en')} integers mapped with \`x + 1\` on 2 workers and consumed as results arrive; peak RSS of the main process (worker threads included, worker processes not). With \`buffersize: ${buffersize}\`, at most ${buffersize} chunks are read ahead of the consumer; without it the whole input is read and submitted at once, as Python 3.11's \`Executor.map\` does. (A generator has no length, so ours would default to one task per item: the chunksize is given.)`,
+      description: `A generator of ${n.toLocaleString('en')} integers mapped with \`x + 1\` on 2 workers and consumed as results arrive; peak RSS of the process, worker threads included. With \`buffersize: ${buffersize}\`, at most ${buffersize} chunks are read ahead of the consumer; without it the whole input is read and submitted at once, as Python 3.11's \`Executor.map\` does. (A generator has no length, so ours would default to one task per item: the chunksize is given.)`,
       columns: [
         { key: 'peakRssMb', label: 'peak RSS', unit: 'MB', digits: 1 },
         { key: 'ms', label: 'time', unit: 'ms', digits: 0 },

@@ -22,8 +22,8 @@ import { tasks } from '../lib/tasks.js'
 const options = parseOptions()
 const { workers } = options
 const started = performance.now()
-const tasksPerRun = options.quick ? 5_000 : 20_000
-const mapSizes = options.quick ? [20_000, 100_000] : [20_000, 1_000_000]
+const tasksPerRun = options.quick ? 2_000 : 20_000
+const mapSizes = options.quick ? [10_000, 50_000] : [20_000, 1_000_000]
 const python = PythonServer.start()
 const notes: string[] = python === undefined ? [noPython] : []
 

@@ -232,7 +232,7 @@ async function run(workload: Workload, lineup: Lineup): Promise<Table> {
   for (const runtime of lineup.oursRuntimes) {
     contenders.push(oursContender(workload, expected, runtime))
   }
-  if (workload.chunksize > 1 && workload.task === 'isPrime' && workload.inputs.length >= 100_000) {
+  if (workload.id === 'isprime-chunked') {
     // The everyday call of DESIGN.md, with a smaller chunksize than the automatic one.
     contenders.push(oursContender({ ...workload, chunksize: 1_000 }, expected, 'thread'))
   }
@@ -331,8 +331,9 @@ const threadPeers = [
   poolKinds.workerpoolThreads,
 ]
 const primesEnd = quick ? 10_001 : 100_001
+const perItemEnd = quick ? 2_001 : 100_001
 const bigPrimesEnd = quick ? 200_001 : 2_000_001
-const seedN = 1_000_000
+const seedN = quick ? 100_000 : 1_000_000
 const bigN = quick ? 2_000_000 : 10_000_000
 const primeChunk = Math.ceil((primesEnd - 1) / (workers * 4))
 const factorials = quick ? [10_000, 20_000, 30_000] : [10_000, 20_000, 30_000, 40_000, 50_000]
@@ -344,7 +345,7 @@ try {
       rangeWorkload(
         {
           id: 'isprime-per-item',
-          title: `isPrime(n) for n in 1..${(primesEnd - 1).toLocaleString('en')}, one task per item`,
+          title: `isPrime(n) for n in 1..${(perItemEnd - 1).toLocaleString('en')}, one task per item`,
           description:
             "Each number is its own task (ours: `map` with `chunksize: 1`). One run per round (these take seconds): end to end includes the pool's start and shutdown. Python's one-task-per-item pools are not run here: scenario 1 gives their cost per task.",
           task: 'isPrime',
@@ -352,7 +353,7 @@ try {
           coldOnly: true,
         },
         1,
-        primesEnd,
+        perItemEnd,
       ),
       { oursRuntimes: ['thread'], peers: [poolKinds.tinypoolThreads], python: ['serial'] },
     ),
