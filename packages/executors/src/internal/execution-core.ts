@@ -305,6 +305,11 @@ export class ExecutionCore<P> {
     item.clearGraceTimer?.()
     this.#running.delete(item)
     this.#busyTime += performance.now() - item.startedAt
+    // Hand the worker its next task before running this future's callbacks: a worker must not
+    // wait for the main thread's bookkeeping. (After a failed initializer or a crash that breaks
+    // the pool, nothing more may start, so those pump after the switch.)
+    const ordinary = outcome.kind === 'value' || outcome.kind === 'error'
+    if (ordinary) this.#pump()
     const { future } = item
     switch (outcome.kind) {
       case 'value':
@@ -338,7 +343,7 @@ export class ExecutionCore<P> {
         future.setException(outcome.error)
         break
     }
-    this.#pump()
+    if (!ordinary) this.#pump()
   }
 
   /** Python's broken pool: every pending and running task fails, and no new one is accepted. */

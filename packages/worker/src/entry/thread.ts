@@ -7,7 +7,6 @@
 import { BroadcastChannel } from 'node:worker_threads'
 
 import { CancelToken } from '@concurrent/cancellation'
-import { kTransferable, kValue, markMovable } from 'tinypool'
 
 import type { ReplyMessage, RunMessage, SideMessage } from '../internal/protocol.js'
 import { runMessage, type WorkerSide } from '../internal/run.js'
@@ -37,6 +36,9 @@ export async function run(message: RunMessage): Promise<unknown> {
   if (reply.type !== 'result') return reply
   const list = transferListOf([reply.value])
   if (list.length === 0) return reply
+  // tinypool's main module is loaded only for a result that moves buffers: every worker
+  // importing it up front would pay for it at start-up.
+  const { kTransferable, kValue, markMovable } = await import('tinypool')
   const movable = { [kTransferable]: list, [kValue]: reply }
   markMovable(movable)
   return movable
