@@ -52,12 +52,16 @@ export class CancelToken {
 
   /**
    * Creates a token that is not cancelled, or rebuilds one from another token's
-   * {@link CancelToken.buffer} (for example inside a worker thread).
+   * {@link CancelToken.buffer} and {@link CancelToken.index} (for example inside a worker
+   * thread).
    *
    * @param buffer - the shared state of an existing token; omit it to create a new one.
-   * @throws TypeError when `buffer` is not a `SharedArrayBuffer` of at least 4 bytes.
+   * @param index - which `Int32` of `buffer` holds the flag (default 0), so that one buffer can
+   * hold the flags of many tokens.
+   * @throws TypeError when `buffer` is not a `SharedArrayBuffer`, or `index` is not an integer
+   * slot inside it.
    */
-  constructor(buffer?: SharedArrayBuffer) {
+  constructor(buffer?: SharedArrayBuffer, index = 0) {
     this.#shared = buffer !== undefined
     if (buffer === undefined) {
       buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
@@ -66,7 +70,13 @@ export class CancelToken {
         `Expected \`buffer\` to be a SharedArrayBuffer of at least 4 bytes, got \`${Object.prototype.toString.call(buffer)}\` (${typeof buffer})`,
       )
     }
-    this.#flag = new Int32Array(buffer, 0, 1)
+    const slots = Math.floor(buffer.byteLength / Int32Array.BYTES_PER_ELEMENT)
+    if (!Number.isInteger(index) || index < 0 || index >= slots) {
+      throw new TypeError(
+        `Expected \`index\` to be an integer from 0 to ${slots - 1} (the buffer holds ${slots} flags), got ${String(index)}`,
+      )
+    }
+    this.#flag = new Int32Array(buffer, index * Int32Array.BYTES_PER_ELEMENT, 1)
   }
 
   /**
@@ -91,7 +101,9 @@ export class CancelToken {
 
   /**
    * The shared memory behind this token. Send it to a worker thread (it is structured-cloned as
-   * shared memory, not copied) and rebuild the token there with `new CancelToken(buffer)`.
+   * shared memory, not copied) and rebuild the token there with
+   * `new CancelToken(buffer, index)` ({@link CancelToken.index}: 0 unless the token was built
+   * on a slot of a larger buffer).
    */
   get buffer(): SharedArrayBuffer {
     // Whoever holds the buffer may cancel from another thread: from now on the signal watches.
@@ -100,6 +112,11 @@ export class CancelToken {
       this.#watchOtherThreads()
     }
     return this.#flag.buffer as SharedArrayBuffer
+  }
+
+  /** Which `Int32` of {@link CancelToken.buffer} holds this token's flag. */
+  get index(): number {
+    return this.#flag.byteOffset / Int32Array.BYTES_PER_ELEMENT
   }
 
   /** Whether the token has been cancelled, here or in any thread sharing it: one atomic load. */

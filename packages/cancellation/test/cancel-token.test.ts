@@ -121,6 +121,32 @@ describe('CancelToken', () => {
         /Expected `buffer` to be a SharedArrayBuffer/,
       )
     })
+
+    it('keeps many tokens in one buffer, one flag per index', async () => {
+      const buffer = new SharedArrayBuffer(4 * 3)
+      const tokens = [0, 1, 2].map((index) => new CancelToken(buffer, index))
+      expect(tokens.map((token) => token.index)).toEqual([0, 1, 2])
+      expect(new CancelToken().index).toBe(0)
+
+      const signal = new CancelToken(buffer, 1).signal
+      tokens[1]!.cancel()
+      expect(tokens.map((token) => token.cancelled)).toEqual([false, true, false])
+      const rebuilt = new CancelToken(tokens[1]!.buffer, tokens[1]!.index)
+      expect(rebuilt.cancelled).toBe(true)
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+      expect(new CancelToken(buffer, 2).signal.aborted).toBe(false)
+    })
+
+    it('throws a TypeError naming `index` for a slot outside the buffer', () => {
+      const buffer = new SharedArrayBuffer(8)
+      expect(() => new CancelToken(buffer, 2)).toThrow(
+        new TypeError(
+          'Expected `index` to be an integer from 0 to 1 (the buffer holds 2 flags), got 2',
+        ),
+      )
+      expect(() => new CancelToken(buffer, -1)).toThrow(/Expected `index`/)
+      expect(() => new CancelToken(buffer, 0.5)).toThrow(/Expected `index`/)
+    })
   })
 
   describe('signal', () => {
