@@ -17,7 +17,9 @@ export { isTaskRef, taskModule, type TaskModule, type TaskRef } from './task-mod
 export { transfer, transferListOf } from './transfer.js'
 export {
   WorkerBackend,
+  type BatchCall,
   type ResourceLimits,
+  type RunningBatch,
   type RunningUnit,
   type UnitOutcome,
   type UnitRequest,

@@ -27,7 +27,13 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import type { EventEmitter } from 'node:events'
-import { BroadcastChannel, type Transferable } from 'node:worker_threads'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import {
+  BroadcastChannel,
+  MessageChannel,
+  type MessagePort,
+  type Transferable,
+} from 'node:worker_threads'
 
 import { WorkerCrashedError } from '@concurrent/future'
 import Tinypool, { type TinypoolChannel, type TinypoolWorker } from 'tinypool'
@@ -35,7 +41,10 @@ import Tinypool, { type TinypoolChannel, type TinypoolWorker } from 'tinypool'
 import { DataCloneError } from './errors.js'
 import { decodeError } from './internal/error-codec.js'
 import {
+  BATCH_CANCELLED,
+  BATCH_STARTED,
   isSideMessage,
+  type ItemMessage,
   type ReplyMessage,
   type RunMessage,
   type SideMessage,
@@ -122,11 +131,65 @@ export interface RunningUnit {
   terminate(reason: string): void
 }
 
+/** One call of a batch.
+ *
+ * @internal
+ */
+export interface BatchCall {
+  /** The call's argument list. */
+  readonly args: readonly unknown[]
+  /** Where the submitting call was, to join to a task error's stack. */
+  readonly callerStack?: (() => string | undefined) | undefined
+  readonly onProgress?: ((value: unknown) => void) | undefined
+  /**
+   * Called once with how the call ended — unless the parent took it back ({@link
+   * RunningBatch.claim}) or it never started (it is then listed in the batch's outcome).
+   */
+  readonly onOutcome: (outcome: UnitOutcome) => void
+}
+
+/** A batch handed to a worker: many independent calls of one task in one message.
+ *
+ * @internal
+ */
+export interface RunningBatch {
+  /**
+   * Settles (never rejects) once the batch is over and its worker is free or gone, after every
+   * call's `onOutcome`: with the calls that never started (their worker died first), to be run
+   * again.
+   */
+  readonly outcome: Promise<{ readonly unstarted: readonly number[] }>
+  /**
+   * Takes call `index` back before the worker starts it. Exact for threads (the worker and the
+   * parent race for one shared flag); for processes the call is skipped if the message arrives
+   * before the worker reaches it, and otherwise its token is cancelled and its outcome dropped.
+   *
+   * @returns `true` if the call will not be reported; `false` if the worker has started it.
+   */
+  claim(index: number): boolean
+  /** Asks running call `index` to stop: its token is cancelled, its signal aborts. */
+  cancel(index: number): void
+  /** Terminates the worker running the batch; the calls not yet over end as described above. */
+  terminate(reason: string): void
+}
+
 let backends = 0
+
+interface Batch {
+  readonly calls: readonly BatchCall[]
+  /** Calls whose outcome arrived. */
+  readonly reported: Uint8Array
+  /** Calls the parent took back. */
+  readonly claimed: Uint8Array
+  /** Threads: the claim flags shared with the worker (then the calls' tokens). */
+  readonly flags: Int32Array | undefined
+  readonly port: MessagePort | undefined
+}
 
 interface Unit {
   readonly id: number
-  readonly request: UnitRequest
+  readonly request: UnitRequest | undefined
+  readonly batch: Batch | undefined
   readonly channel: TinypoolChannel
   readonly token: Int32Array | undefined
   sendToWorker: ((message: unknown) => void) | undefined
@@ -226,6 +289,7 @@ export class WorkerBackend {
     const unit: Unit = {
       id,
       request,
+      batch: undefined,
       token,
       sendToWorker: undefined,
       cancelled: false,
@@ -234,18 +298,7 @@ export class WorkerBackend {
       expected: undefined,
       allReceived: undefined,
       retireWorker: false,
-      channel: isThread
-        ? { onClose: noop }
-        : {
-            onClose: noop,
-            onMessage: (send) => {
-              unit.sendToWorker = send
-              if (unit.cancelled) send({ type: 'cancel', id: unit.id })
-            },
-            postMessage: (message: unknown) => {
-              if (isSideMessage(message)) this.#onSideMessage(unit, message)
-            },
-          },
+      channel: this.#channelFor(() => unit),
     }
     const message: RunMessage = {
       type: 'run',
@@ -254,6 +307,7 @@ export class WorkerBackend {
       args: request.args,
       chunk: request.chunk,
       flat: request.flat ?? false,
+      batch: false,
       cancel: token?.buffer,
       init: this.#options.initializer,
       maxTasks: this.#options.maxTasksPerChild,
@@ -272,15 +326,94 @@ export class WorkerBackend {
     return {
       outcome,
       cancel: () => this.#cancel(unit),
-      terminate: (reason) => {
-        const worker = this.#workerOf(unit)
-        if (worker !== undefined) {
-          worker.emit(
-            'error',
-            new WorkerCrashedError(reason, { workerId: worker.threadId, exitCode: null }),
-          )
+      terminate: (reason) => this.#terminate(unit, reason),
+    }
+  }
+
+  /**
+   * Hands a worker many independent calls of `task` in one message: one `postMessage` and one
+   * wake-up for all of them. The worker runs them in order and reports each call as it ends,
+   * so results, progress and cancellation stay per call. The caller makes sure a worker can
+   * start the batch now.
+   */
+  runBatch(task: TaskSpec, calls: readonly BatchCall[]): RunningBatch {
+    const id = this.#nextId++
+    const n = calls.length
+    const isThread = this.#options.runtime === 'thread'
+    const buffer = isThread ? new SharedArrayBuffer(8 * n) : undefined
+    const ports = isThread ? new MessageChannel() : undefined
+    const batch: Batch = {
+      calls,
+      reported: new Uint8Array(n),
+      claimed: new Uint8Array(n),
+      flags: buffer === undefined ? undefined : new Int32Array(buffer),
+      port: ports?.port1,
+    }
+    const unit: Unit = {
+      id,
+      request: undefined,
+      batch,
+      token: undefined,
+      sendToWorker: undefined,
+      cancelled: false,
+      crashCause: undefined,
+      received: 0,
+      expected: undefined,
+      allReceived: undefined,
+      retireWorker: false,
+      channel: this.#channelFor(() => unit),
+    }
+    ports?.port1.on('message', (message: unknown) => {
+      if (isSideMessage(message)) this.#onSideMessage(unit, message)
+    })
+    // One-argument calls travel as a flat list of those arguments: far cheaper to clone.
+    const flat = calls.every((call) => call.args.length === 1)
+    const message: RunMessage = {
+      type: 'run',
+      id,
+      task,
+      args: calls.map((call) => (flat ? call.args[0] : call.args)),
+      chunk: false,
+      flat,
+      batch: true,
+      cancel: buffer,
+      port: ports?.port2,
+      init: this.#options.initializer,
+      maxTasks: this.#options.maxTasksPerChild,
+      channel: this.#channelName,
+    }
+    this.#units.set(id, unit)
+    const running = this.#pool.run(message, {
+      channel: unit.channel,
+      ...(ports === undefined ? {} : { transferList: [ports.port2] }),
+    }) as Promise<ReplyMessage>
+    this.#watchWorkers()
+    const outcome = running.then(
+      (reply) => this.#onBatchReply(unit, batch, reply),
+      (error: unknown) => this.#onBatchFailure(unit, batch, error),
+    )
+    return {
+      outcome,
+      claim: (index) => {
+        if (batch.reported[index] === 1) return false
+        if (batch.flags !== undefined) {
+          const flag = Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED)
+          if (flag === BATCH_STARTED) return false
+        } else {
+          this.#cancelCall(unit, index)
+        }
+        batch.claimed[index] = 1
+        return true
+      },
+      cancel: (index) => {
+        if (batch.flags !== undefined) {
+          Atomics.store(batch.flags, n + index, 1)
+          Atomics.notify(batch.flags, n + index)
+        } else {
+          this.#cancelCall(unit, index)
         }
       },
+      terminate: (reason) => this.#terminate(unit, reason),
     }
   }
 
@@ -296,6 +429,97 @@ export class WorkerBackend {
     return this.#destroyed
   }
 
+  /** The per-unit channel tinypool attaches to the worker running it (and, for processes, relays). */
+  #channelFor(unit: () => Unit): TinypoolChannel {
+    if (this.#options.runtime === 'thread') return { onClose: noop }
+    return {
+      onClose: noop,
+      onMessage: (send) => {
+        const current = unit()
+        current.sendToWorker = send
+        if (current.cancelled) send({ type: 'cancel', id: current.id })
+        current.batch?.claimed.forEach((claimed, index) => {
+          if (claimed === 1) send({ type: 'cancel', id: current.id, index })
+        })
+      },
+      postMessage: (message: unknown) => {
+        if (isSideMessage(message)) this.#onSideMessage(unit(), message)
+      },
+    }
+  }
+
+  /** Processes: tells the worker to cancel call `index` of a batch (it may be running). */
+  #cancelCall(unit: Unit, index: number): void {
+    unit.sendToWorker?.({ type: 'cancel', id: unit.id, index })
+  }
+
+  #terminate(unit: Unit, reason: string): void {
+    const worker = this.#workerOf(unit)
+    if (worker !== undefined) {
+      worker.emit(
+        'error',
+        new WorkerCrashedError(reason, { workerId: worker.threadId, exitCode: null }),
+      )
+    }
+  }
+
+  async #onBatchReply(
+    unit: Unit,
+    batch: Batch,
+    reply: ReplyMessage,
+  ): Promise<{ readonly unstarted: readonly number[] }> {
+    await this.#sideMessages(unit, reply.sent)
+    this.#units.delete(unit.id)
+    batch.port?.close()
+    if (reply.retire) this.#retire(unit)
+    this.#watchWorkers()
+    const unstarted: number[] = []
+    batch.calls.forEach((call, index) => {
+      if (batch.reported[index] === 1 || batch.claimed[index] === 1) return
+      if (reply.type === 'result') {
+        // Every call the worker did not report, it skipped; none should be left.
+        unstarted.push(index)
+        return
+      }
+      // The task could not be found, or the initializer failed: every call ends that way.
+      const error = decodeError(reply.error, call.callerStack?.())
+      call.onOutcome(reply.init ? { kind: 'init-error', error } : { kind: 'error', error })
+    })
+    return { unstarted }
+  }
+
+  /**
+   * The batch's worker died, or the batch could not be sent. Calls already reported stand; the
+   * one that was running fails with the crash; those never started are handed back.
+   */
+  async #onBatchFailure(
+    unit: Unit,
+    batch: Batch,
+    failure: unknown,
+  ): Promise<{ readonly unstarted: readonly number[] }> {
+    // Outcomes the worker posted right before it died may still be on their way.
+    await nextTurn()
+    await nextTurn()
+    batch.port?.close()
+    const crash = this.#onFailure(unit, failure)
+    const unstarted: number[] = []
+    let blamed = crash.error.name === 'DataCloneError'
+    batch.calls.forEach((call, index) => {
+      if (batch.reported[index] === 1 || batch.claimed[index] === 1) return
+      const started =
+        batch.flags === undefined
+          ? !blamed // processes: calls run in order, so the first not reported was running
+          : Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED) === BATCH_STARTED
+      if (started) {
+        blamed = true
+        call.onOutcome(crash)
+      } else {
+        unstarted.push(index)
+      }
+    })
+    return { unstarted }
+  }
+
   #cancel(unit: Unit): void {
     if (unit.token !== undefined) {
       Atomics.store(unit.token, 0, 1)
@@ -307,27 +531,38 @@ export class WorkerBackend {
   }
 
   async #onReply(unit: Unit, reply: ReplyMessage): Promise<UnitOutcome> {
-    if (unit.received < reply.sent) {
-      // Progress and streamed values travel beside the reply (threads); wait for the last.
-      unit.expected = reply.sent
-      // The worker is idle now and no longer keeps the program alive: the channel must, until
-      // the last value arrives, or a program awaiting this task could exit in between.
-      if (this.#waitingForSideMessages++ === 0) this.#broadcast?.ref()
-      try {
-        await new Promise<void>((resolve) => (unit.allReceived = resolve))
-      } finally {
-        if (--this.#waitingForSideMessages === 0) this.#broadcast?.unref()
-      }
-    }
+    await this.#sideMessages(unit, reply.sent)
     this.#units.delete(unit.id)
     if (reply.retire) this.#retire(unit)
     this.#watchWorkers()
     if (reply.type === 'result') return { kind: 'value', value: reply.value }
-    const error = decodeError(reply.error, unit.request.callerStack?.())
+    const error = decodeError(reply.error, unit.request?.callerStack?.())
     return reply.init ? { kind: 'init-error', error } : { kind: 'error', error }
   }
 
-  #onFailure(unit: Unit, failure: unknown): UnitOutcome {
+  /**
+   * Waits until the `sent` progress, streamed and batch messages the worker sent beside its
+   * reply have all arrived (threads: they travel on another channel than the reply).
+   */
+  async #sideMessages(unit: Unit, sent: number): Promise<void> {
+    if (unit.received >= sent) return
+    unit.expected = sent
+    // The worker is idle now and no longer keeps the program alive: the channel must, until
+    // the last value arrives, or a program awaiting this task could exit in between. (A batch's
+    // port keeps it alive by itself while it listens.)
+    const channel = unit.batch === undefined ? this.#broadcast : undefined
+    if (channel !== undefined && this.#waitingForSideMessages++ === 0) channel.ref()
+    try {
+      await new Promise<void>((resolve) => (unit.allReceived = resolve))
+    } finally {
+      if (channel !== undefined && --this.#waitingForSideMessages === 0) channel.unref()
+    }
+  }
+
+  #onFailure(
+    unit: Unit,
+    failure: unknown,
+  ): { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError } {
     this.#units.delete(unit.id)
     this.#watchWorkers()
     if (failure instanceof Error && failure.name === 'DataCloneError') {
@@ -366,15 +601,32 @@ export class WorkerBackend {
     switch (message.type) {
       case 'progress':
       case 'yield':
+      case 'item':
         unit.received++
-        if (message.type === 'progress') unit.request.onProgress?.(message.value)
-        else unit.request.onYield?.(message.value)
+        if (message.type === 'item') this.#onCallOutcome(unit, message)
+        else if (message.type === 'yield') unit.request?.onYield?.(message.value)
+        else if (message.index === undefined) unit.request?.onProgress?.(message.value)
+        else unit.batch?.calls[message.index]?.onProgress?.(message.value)
         if (unit.expected !== undefined && unit.received >= unit.expected) unit.allReceived?.()
         return
       case 'crash':
         unit.crashCause = decodeError(message.error)
         return
     }
+  }
+
+  #onCallOutcome(unit: Unit, message: ItemMessage): void {
+    const batch = unit.batch
+    const call = batch?.calls[message.index]
+    if (batch === undefined || call === undefined) return
+    batch.reported[message.index] = 1
+    // A call taken back while it was already running (processes) ends unreported.
+    if (batch.claimed[message.index] === 1) return
+    call.onOutcome(
+      'error' in message
+        ? { kind: 'error', error: decodeError(message.error, call.callerStack?.()) }
+        : { kind: 'value', value: message.value },
+    )
   }
 
   /** The worker running `unit`: the one tinypool attached the unit's channel to. */

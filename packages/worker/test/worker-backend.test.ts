@@ -6,11 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { CancelledError } from '@concurrent/cancellation'
+import { WorkerCrashedError } from '@concurrent/future'
 import {
   taskModule,
   TaskNotFoundError,
   taskSpecOf,
   WorkerBackend,
+  type RunningBatch,
   type RunningUnit,
   type UnitOutcome,
   type UnitRequest,
@@ -184,6 +186,130 @@ describe.each(['thread', 'process'] as const)(
       const value = valueOf(await run(request(tasks.filledBuffer, [4, 7])))
       expect(value).toBeInstanceOf(Uint8Array)
       expect([...(value as Uint8Array)]).toEqual([7, 7, 7, 7])
+    })
+
+    describe('batches', () => {
+      const act = taskSpecOf(tasks.act)
+
+      /** Runs calls of `act` as one batch; resolves with each call's outcome and the unstarted. */
+      function batch(
+        calls: ReadonlyArray<readonly [string, number]>,
+        hooks: { onProgress?: (index: number, value: unknown, running: RunningBatch) => void } = {},
+      ): {
+        running: RunningBatch
+        done: Promise<{ outcomes: Array<UnitOutcome | undefined>; unstarted: readonly number[] }>
+      } {
+        const outcomes: Array<UnitOutcome | undefined> = calls.map(() => undefined)
+        const running: RunningBatch = backend.runBatch(
+          act,
+          calls.map((args, index) => ({
+            args,
+            onProgress: (value) => hooks.onProgress?.(index, value, running),
+            onOutcome: (outcome) => {
+              expect(outcomes[index], `call ${index} reported twice`).toBeUndefined()
+              outcomes[index] = outcome
+            },
+          })),
+        )
+        return {
+          running,
+          done: running.outcome.then(({ unstarted }) => ({ outcomes, unstarted })),
+        }
+      }
+
+      it('runs every call and reports each outcome, errors with their class', async () => {
+        const { outcomes, unstarted } = await batch([
+          ['double', 1],
+          ['throw', 2],
+          ['double', 3],
+        ]).done
+        expect(unstarted).toEqual([])
+        expect(valueOf(outcomes[0]!)).toBe(2)
+        const error = errorOf(outcomes[1]!)
+        expect(error).toBeInstanceOf(RangeError)
+        expect(error).toMatchObject({ message: 'no 2', code: 'E_ACT' })
+        expect(valueOf(outcomes[2]!)).toBe(6)
+      })
+
+      it('sends each call its own progress', async () => {
+        const progress: Array<[number, unknown]> = []
+        const { outcomes } = await batch(
+          [
+            ['progress', 10],
+            ['progress', 20],
+          ],
+          { onProgress: (index, value) => progress.push([index, value]) },
+        ).done
+        expect(progress).toEqual([
+          [0, 10],
+          [1, 20],
+        ])
+        expect(outcomes.map((outcome) => valueOf(outcome!))).toEqual([10, 20])
+      })
+
+      it('claim() takes back a call the worker has not started: it never runs', async () => {
+        const { running, done } = batch([
+          ['sleep', 200],
+          ['double', 1],
+          ['double', 2],
+        ])
+        expect(running.claim(2)).toBe(true)
+        const { outcomes, unstarted } = await done
+        expect(outcomes.map((outcome) => outcome && valueOf(outcome))).toEqual([200, 2, undefined])
+        expect(unstarted).toEqual([])
+      })
+
+      // A process sees a cancel through its event loop: a synchronous loop there cannot.
+      it.each(runtime === 'thread' ? ['spin', 'wait'] : ['wait'])(
+        'cancel() stops the running call (%s); the calls after it still run',
+        async (action) => {
+          const { outcomes } = await batch(
+            [
+              ['double', 1],
+              [action, 0],
+              ['double', 3],
+            ],
+            {
+              onProgress: (index, _value, running) => {
+                if (runtime === 'thread') expect(running.claim(index)).toBe(false)
+                running.cancel(index)
+              },
+            },
+          ).done
+          expect(valueOf(outcomes[0]!)).toBe(2)
+          expect(errorOf(outcomes[1]!)).toBeInstanceOf(CancelledError)
+          expect(valueOf(outcomes[2]!)).toBe(6)
+        },
+      )
+
+      it('a worker dying mid-batch fails only the running call; the rest are handed back', async () => {
+        const { outcomes, unstarted } = await batch([
+          ['double', 1],
+          ['exit', 3],
+          ['double', 2],
+          ['double', 4],
+        ]).done
+        expect(valueOf(outcomes[0]!)).toBe(2)
+        expect(outcomes[1]).toMatchObject({ kind: 'crash' })
+        const { error } = outcomes[1] as { error: WorkerCrashedError }
+        expect(error).toBeInstanceOf(WorkerCrashedError)
+        expect(error.exitCode).toBe(3)
+        expect(outcomes.slice(2)).toEqual([undefined, undefined])
+        expect(unstarted).toEqual([2, 3])
+        expect(valueOf(await run(request(tasks.add, [1, 1])))).toBe(2)
+      })
+
+      it('terminate() fails the running call and hands back the rest', async () => {
+        const { outcomes, unstarted } = await batch(
+          [
+            ['spin', 0],
+            ['double', 1],
+          ],
+          { onProgress: (_index, _value, running) => running.terminate('stop now') },
+        ).done
+        expect(outcomes[0]).toMatchObject({ kind: 'crash' })
+        expect(unstarted).toEqual([1])
+      })
     })
 
     if (runtime === 'thread') {

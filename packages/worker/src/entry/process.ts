@@ -16,6 +16,12 @@ const tokens = new Map<number, CancelToken>()
 // parent, one hop more than the cancel takes. Units reach a worker in the order of their ids.
 const cancelledEarly = new Set<number>()
 let lastStarted = -1
+/** Calls of batches cancelled before they started, by batch id; and the call running now. */
+const cancelledCalls = new Map<number, Set<number>>()
+let runningCall:
+  { readonly id: number; readonly index: number; readonly token: CancelToken } | undefined
+/** A cancel for a call of this batch or an earlier one came too late: its batch is over. */
+let lastBatchOver = -1
 
 process.on('message', (message: unknown) => {
   if (
@@ -23,7 +29,13 @@ process.on('message', (message: unknown) => {
     message !== null &&
     (message as { type?: unknown }).type === 'cancel'
   ) {
-    const { id } = message as { id: number }
+    const { id, index } = message as { id: number; index?: number }
+    if (index !== undefined) {
+      if (id <= lastBatchOver) return
+      if (runningCall?.id === id && runningCall.index === index) runningCall.token.cancel()
+      else cancelledCalls.set(id, (cancelledCalls.get(id) ?? new Set()).add(index))
+      return
+    }
     const token = tokens.get(id)
     if (token !== undefined) token.cancel()
     else if (id > lastStarted) cancelledEarly.add(id)
@@ -49,15 +61,32 @@ const side: WorkerSide = {
     tokens.set(message.id, token)
     return token
   },
+  itemToken(message, index) {
+    if (cancelledCalls.get(message.id)?.has(index) === true) return undefined
+    const token = new CancelToken()
+    runningCall = { id: message.id, index, token }
+    return token
+  },
   send(_message: RunMessage, value: SideMessage) {
     process.send?.(value)
   },
-  done(message: RunMessage) {
+  done(message: RunMessage, token) {
+    if (runningCall?.token === token) {
+      runningCall = undefined
+      if (message.batch) return
+    }
     tokens.delete(message.id)
   },
 }
 
 /** Runs one task; values marked with `transfer()` are copied (processes share no memory). */
-export function run(message: RunMessage): Promise<unknown> {
-  return runMessage(message, side)
+export async function run(message: RunMessage): Promise<unknown> {
+  try {
+    return await runMessage(message, side)
+  } finally {
+    if (message.batch) {
+      cancelledCalls.delete(message.id)
+      lastBatchOver = Math.max(lastBatchOver, message.id)
+    }
+  }
 }

@@ -7,7 +7,15 @@
  * `YieldMessage`): over a `BroadcastChannel` for threads, over the process's IPC channel for
  * child processes. The parent tells a child process to cancel with a `CancelMessage`; thread
  * workers see cancellation through shared memory instead.
+ *
+ * A batch (`RunMessage` with `batch: true`) carries many independent calls of one task in one
+ * message. The worker runs them in order and reports each as an `ItemMessage` the moment it
+ * ends — over the batch's own `MessagePort` for threads, the IPC channel for processes — so a
+ * worker that dies mid-batch loses no finished call's result, and the parent can tell the call
+ * that was running from the ones that never started.
  */
+import type { MessagePort } from 'node:worker_threads'
+
 import type { EncodedError } from './error-codec.js'
 
 /**
@@ -32,8 +40,19 @@ export interface RunMessage {
    * copies a flat list many times faster than a list of one-element lists.
    */
   readonly flat: boolean
-  /** The cancel token's shared state (threads only). */
+  /**
+   * Independent calls of the task, one per entry of `args` (an argument list, or the only
+   * argument when `flat`), each reported as an {@link ItemMessage}.
+   */
+  readonly batch: boolean
+  /**
+   * The cancel token's shared state (threads only). For a batch of n calls, 2n flags: call i
+   * is claimed at slot i (0 waiting, {@link BATCH_STARTED} once the worker starts it,
+   * {@link BATCH_CANCELLED} once the parent cancelled it first) and its token is slot n + i.
+   */
   readonly cancel: SharedArrayBuffer | undefined
+  /** Where a batch's item and progress messages go (threads only). */
+  readonly port?: MessagePort | undefined
   /** The pool's initializer, run once per worker before its first task. */
   readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
   /** The pool's `maxTasksPerChild`: the worker asks to retire after this many tasks. */
@@ -70,8 +89,25 @@ export interface ErrorMessage {
 export interface ProgressMessage {
   readonly type: 'progress'
   readonly id: number
+  /** Which call of a batch reported it. */
+  readonly index?: number
   readonly value: unknown
 }
+
+/** One call of a batch ended: with its value, or with the error it threw. */
+export type ItemMessage =
+  | { readonly type: 'item'; readonly id: number; readonly index: number; readonly value: unknown }
+  | {
+      readonly type: 'item'
+      readonly id: number
+      readonly index: number
+      readonly error: EncodedError
+    }
+
+/** A batch call's claim flag: the worker has started it. */
+export const BATCH_STARTED = 1
+/** A batch call's claim flag: the parent cancelled it before the worker started it. */
+export const BATCH_CANCELLED = 2
 
 /** A value a streaming (async generator) task yielded, numbered from 0. */
 export interface YieldMessage {
@@ -81,10 +117,11 @@ export interface YieldMessage {
   readonly value: unknown
 }
 
-/** Parent → child process: cancel the task's token. */
+/** Parent → child process: cancel the task's token (or that of call `index` of a batch). */
 export interface CancelMessage {
   readonly type: 'cancel'
   readonly id: number
+  readonly index?: number
 }
 
 /** Child process → parent, right before it dies of an uncaught error. */
@@ -94,11 +131,11 @@ export interface CrashMessage {
 }
 
 export type ReplyMessage = ResultMessage | ErrorMessage
-export type SideMessage = ProgressMessage | YieldMessage | CrashMessage
+export type SideMessage = ProgressMessage | YieldMessage | ItemMessage | CrashMessage
 
 /** A message of ours, told apart from anything else on a shared channel. */
 export function isSideMessage(value: unknown): value is SideMessage {
   if (typeof value !== 'object' || value === null) return false
   const type = (value as { type?: unknown }).type
-  return type === 'progress' || type === 'yield' || type === 'crash'
+  return type === 'progress' || type === 'yield' || type === 'item' || type === 'crash'
 }

@@ -26,9 +26,14 @@ import type { ReplyMessage, RunMessage, SideMessage, TaskSpec } from './protocol
 export interface WorkerSide {
   /** The task's token: shared memory in a thread, a local token a process cancels by message. */
   token(message: RunMessage): CancelToken
-  /** Sends progress and streamed values to the parent. */
+  /**
+   * The token of call `index` of a batch, once the worker has claimed the call; `undefined` if
+   * the parent cancelled it before it started (skip it).
+   */
+  itemToken(message: RunMessage, index: number): CancelToken | undefined
+  /** Sends progress, streamed values and batch results to the parent. */
   send(message: RunMessage, side: SideMessage): void
-  /** Called when the task is over, whatever the outcome. */
+  /** Called when the task (or a batch call, with its own token) is over, whatever the outcome. */
   done(message: RunMessage, token: CancelToken): void
 }
 
@@ -43,11 +48,14 @@ let initialized: Promise<void> | undefined
 let tasksRun = 0
 
 export async function runMessage(message: RunMessage, side: WorkerSide): Promise<ReplyMessage> {
-  const token = side.token(message)
+  const token = message.batch ? undefined : side.token(message)
   let sent = 0
-  let yielded = 0
   tasksRun++
   const retire = message.maxTasks !== undefined && tasksRun >= message.maxTasks
+  const send = (value: SideMessage): void => {
+    sent++
+    side.send(message, value)
+  }
   try {
     if (message.init !== undefined) {
       try {
@@ -65,38 +73,75 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       }
     }
     const fn = cachedTask(message.task) ?? (await lookup(message.task))
+    if (token === undefined) {
+      await runBatch(fn, message, side, send)
+      return { type: 'result', id: message.id, value: undefined, sent, retire }
+    }
     // Cancelled while it waited for this worker: do not start it.
     token.throwIfCancelled()
-    const progress = (value: unknown): void => {
-      sent++
-      side.send(message, { type: 'progress', id: message.id, value })
-    }
-    const onYield = (value: unknown): void => {
-      sent++
-      side.send(message, { type: 'yield', id: message.id, index: yielded++, value })
-    }
+    let yielded = 0
     const value = await invokeTask(
       fn,
       message.args,
       message.chunk,
-      { token, progress },
-      onYield,
+      { token, progress: (value) => send({ type: 'progress', id: message.id, value }) },
+      (value) => send({ type: 'yield', id: message.id, index: yielded++, value }),
       true,
       message.flat,
     )
-    const found = findUncloneable(value)
-    if (found !== undefined) {
-      throw new DataCloneError(
-        `The result of \`${message.task.name}\`${found.path} is ${found.problem}, which cannot be sent back to the caller: return plain data`,
-      )
-    }
+    checkResult(message.task, value)
     return { type: 'result', id: message.id, value, sent, retire }
   } catch (error) {
     return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
   } finally {
-    side.done(message, token)
+    if (token !== undefined) side.done(message, token)
   }
 }
+
+/**
+ * Runs the calls of a batch in order, each with its own token, reporting each outcome as soon
+ * as the call ends. A call the parent cancelled before the worker reached it is skipped.
+ */
+async function runBatch(
+  fn: AnyFunction,
+  message: RunMessage,
+  side: WorkerSide,
+  send: (value: SideMessage) => void,
+): Promise<void> {
+  const { id, args } = message
+  for (let index = 0; index < args.length; index++) {
+    const token = side.itemToken(message, index)
+    if (token === undefined) continue
+    try {
+      const value = await invokeTask(
+        fn,
+        message.flat ? [args[index]] : (args[index] as unknown[]),
+        false,
+        { token, progress: (value) => send({ type: 'progress', id, index, value }) },
+        ignore,
+        true,
+      )
+      checkResult(message.task, value)
+      send({ type: 'item', id, index, value })
+    } catch (error) {
+      send({ type: 'item', id, index, error: encodeError(error) })
+    } finally {
+      side.done(message, token)
+    }
+  }
+}
+
+/** @throws DataCloneError when a task's result cannot be sent back. */
+function checkResult(task: TaskSpec, value: unknown): void {
+  const found = findUncloneable(value)
+  if (found !== undefined) {
+    throw new DataCloneError(
+      `The result of \`${task.name}\`${found.path} is ${found.problem}, which cannot be sent back to the caller: return plain data`,
+    )
+  }
+}
+
+function ignore(): void {}
 
 /**
  * Calls `fn` as a task: inside its task context, once with `args`, or once per argument list of
