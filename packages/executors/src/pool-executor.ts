@@ -36,6 +36,8 @@ export interface UnitPayload {
   readonly flat?: boolean
   readonly transfer: readonly unknown[]
   readonly callerStack: (() => string | undefined) | undefined
+  /** Set for a plain call that may share a batch with calls of the same key (its task). */
+  readonly batchKey?: unknown
   onYield: ((value: unknown) => void) | undefined
 }
 
@@ -243,6 +245,7 @@ export function runnerOf(
   start: (payload: UnitPayload, item: WorkItem<UnitPayload>) => RunningUnit,
   workers: () => number,
   close: () => Promise<void>,
+  startBatch?: Runner<UnitPayload>['startBatch'],
 ): Runner<UnitPayload> {
   return {
     start: (item) => start(item.payload, item),
@@ -250,6 +253,13 @@ export function runnerOf(
       return workers()
     },
     close,
+    ...(startBatch === undefined
+      ? {}
+      : {
+          batchKey: (payload: UnitPayload) =>
+            payload.onYield === undefined ? payload.batchKey : undefined,
+          startBatch,
+        }),
   }
 }
 

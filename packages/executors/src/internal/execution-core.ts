@@ -12,6 +12,13 @@
  * Only as many units as there are slots (`maxWorkers`) are ever handed to the runner, so a
  * future waiting in our queue stays cancellable with Python's meaning (CPython keeps its
  * `EXTRA_QUEUED_CALLS` small for the same reason), and the backend's queue stays short.
+ *
+ * When tasks pile up in the queue (many submitted at once), a free worker is handed a batch:
+ * up to {@link MAX_BATCH} plain calls of the same task in one message, where a message per
+ * task would make the main thread the bottleneck. Each future of a batch stays pending until
+ * the worker starts it — `cancel()` takes it back (a shared flag decides the race for
+ * threads) — and settles the moment its call ends. A worker that dies mid-batch fails only the
+ * running call; the calls it never started go back to the front of the queue.
  */
 import {
   BrokenExecutorError,
@@ -21,7 +28,7 @@ import {
   TimeoutError,
   type TaskOptions,
 } from '@concurrent/future'
-import type { RunningUnit, UnitOutcome } from '@concurrent/worker'
+import type { RunningBatch, RunningUnit, UnitOutcome } from '@concurrent/worker'
 
 import { QueueFullError } from '../errors.js'
 import { TaskFuture } from '../task-future.js'
@@ -34,7 +41,11 @@ export interface WorkItem<P> {
   readonly payload: P
   readonly options: TaskOptions
   removed: boolean
-  unit: RunningUnit | undefined
+  unit: Pick<RunningUnit, 'cancel' | 'terminate'> | undefined
+  /** Handed to a worker in a batch, and taken back by `cancel()` before it started. */
+  claimed: boolean
+  /** Not to be batched again (its batch's worker died before starting it). */
+  single: boolean
   startedAt: number
   clearTimer: (() => void) | undefined
   clearGraceTimer: (() => void) | undefined
@@ -44,6 +55,17 @@ export interface WorkItem<P> {
 /** Starts units of work; a worker backend or an in-process runner. */
 export interface Runner<P> {
   start(item: WorkItem<P>): RunningUnit
+  /**
+   * What identifies the task of a payload that may share a batch with others of the same key
+   * (a plain call: no chunk, transfer list, stream); `undefined` for one that may not. Runners
+   * that cannot run batches leave it out.
+   */
+  batchKey?(payload: P): unknown
+  /** Starts `items` (same batch key) as one batch; `onOutcome` gets each call's end. */
+  readonly startBatch?: (
+    items: ReadonlyArray<WorkItem<P>>,
+    onOutcome: (item: WorkItem<P>, outcome: UnitOutcome) => void,
+  ) => RunningBatch
   /** How many workers exist now. */
   readonly workers: number
   /** Releases workers once nothing is running. */
@@ -94,11 +116,31 @@ export interface ExecutorStats {
 
 type State = 'open' | 'shutdown' | 'broken'
 
+/**
+ * The most calls handed to a worker in one message. Past this, one message per batch costs
+ * nothing measurable, and a bigger batch would only hold more futures on one worker while
+ * another might be free.
+ */
+export const MAX_BATCH = 64
+
+/**
+ * Only calls of a task that has been taking less than this many milliseconds are batched: for
+ * them a message per call is a large share of the cost, while longer calls are better spread
+ * over free workers one at a time.
+ */
+export const BATCH_BELOW_MS = 1
+
 export class ExecutionCore<P> {
   readonly #options: CoreOptions
   readonly #runner: Runner<P>
   readonly #queue = new PriorityQueue<WorkItem<P>>()
   readonly #running = new Set<WorkItem<P>>()
+  /** Units handed to the runner and not yet over: single items and batches. */
+  #inFlight = 0
+  /** When each batch in flight started, for utilization. */
+  readonly #batches = new Set<{ readonly startedAt: number }>()
+  /** How long a call of each batchable task has been taking, in ms (a moving average). */
+  readonly #callTime = new Map<unknown, number>()
   readonly #createdAt = performance.now()
   #state: State = 'open'
   #brokenBy: BrokenExecutorError | undefined
@@ -125,7 +167,7 @@ export class ExecutionCore<P> {
    */
   submit<T>(payload: P, options: TaskOptions): TaskFuture<T> {
     this.checkOpen()
-    if (this.#queue.size >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
+    if (this.#waiting() >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
     const future = new TaskFuture<T>()
     const item: WorkItem<P> = {
       future: future,
@@ -133,6 +175,8 @@ export class ExecutionCore<P> {
       options,
       removed: false,
       unit: undefined,
+      claimed: false,
+      single: false,
       startedAt: 0,
       clearTimer: undefined,
       clearGraceTimer: undefined,
@@ -168,6 +212,10 @@ export class ExecutionCore<P> {
     if (this.#state === 'open') this.#state = 'shutdown'
     if (cancelFutures) {
       for (const item of this.#queue.drain()) item.future.cancel()
+      // Calls in a batch that their worker has not started are still pending: take them back.
+      for (const item of [...this.#running]) {
+        if (item.future.state === 'pending') item.future.cancel()
+      }
     }
     this.#closed ??= this.#whenIdle().then(() => this.#runner.close())
     if (wait) await this.#closed
@@ -176,14 +224,15 @@ export class ExecutionCore<P> {
   stats(): ExecutorStats {
     const now = performance.now()
     let busy = this.#busyTime
-    for (const item of this.#running) busy += now - item.startedAt
+    for (const item of this.#running) if (item.unit !== undefined) busy += now - item.startedAt
+    for (const batch of this.#batches) busy += now - batch.startedAt
     const elapsed = now - this.#createdAt
     const workers = this.#runner.workers
     return {
       workers,
-      idle: Math.max(0, workers - this.#running.size),
-      queued: this.#queue.size,
-      running: this.#running.size,
+      idle: Math.max(0, workers - this.#inFlight),
+      queued: this.#waiting(),
+      running: Math.min(this.#inFlight, this.#running.size),
       completed: this.#completed,
       failed: this.#failed,
       cancelled: this.#cancelled,
@@ -191,30 +240,141 @@ export class ExecutionCore<P> {
     }
   }
 
+  /**
+   * Tasks waiting to run: in the queue, or in a worker's batch behind the call it is running
+   * (those count against `maxQueue` too).
+   */
+  #waiting(): number {
+    return this.#queue.size + Math.max(0, this.#running.size - this.#inFlight)
+  }
+
   #pump(): void {
     // Never more units than workers: tinypool's own queue stays empty, so a future waiting here
     // stays cancellable, and a task's timeout starts when a worker takes it. (Handing tinypool
     // extra units would keep workers busier, but a unit queued there when its worker is
     // replaced waits for a worker that tinypool only starts on the next run().)
-    while (this.#running.size < this.#options.maxWorkers) {
+    while (this.#inFlight < this.#options.maxWorkers) {
       const item = this.#queue.shift()
       if (item === undefined) break
+      if (item.future.state !== 'pending') continue
+      if (this.#queue.size > 0 && this.#startBatch(item)) continue
       if (!item.future.setRunningOrNotifyCancel()) continue
       this.#start(item)
     }
-    if (this.#running.size === 0 && this.#queue.size === 0) {
+    if (this.#inFlight === 0 && this.#queue.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve()
     }
+  }
+
+  /**
+   * Starts `first` in a batch with the plain calls of the same task right behind it in the
+   * queue, as many as make this worker's share of the queue (at most {@link MAX_BATCH}).
+   *
+   * @returns `false` (and `first` is not started) when there is nothing to batch it with.
+   */
+  #startBatch(first: WorkItem<P>): boolean {
+    const { startBatch } = this.#runner
+    const key = this.#batchKey(first)
+    if (startBatch === undefined || key === undefined) return false
+    if (!((this.#callTime.get(key) ?? Infinity) < BATCH_BELOW_MS)) return false
+    const share = Math.ceil((this.#queue.size + 1) / this.#options.maxWorkers)
+    const limit = Math.min(MAX_BATCH, share)
+    const items = [first]
+    while (items.length < limit) {
+      const next = this.#queue.peek()
+      if (next === undefined || this.#batchKey(next) !== key) break
+      this.#queue.shift()
+      if (next.future.state === 'pending') items.push(next)
+    }
+    if (items.length === 1) return false
+    this.#runBatch(items, key, startBatch)
+    return true
+  }
+
+  #batchKey(item: WorkItem<P>): unknown {
+    const { options } = item
+    // A bounded queue sends no batches: a map paced to maxQueue counts on a slot coming free
+    // the moment a task settles, which a batch's worker is not until the batch is over.
+    if (this.#options.maxQueue !== Infinity) return undefined
+    if (item.single || options.signal !== undefined) return undefined
+    if (options.timeout !== undefined && options.timeout !== Infinity) return undefined
+    return this.#runner.batchKey?.(item.payload)
+  }
+
+  #timeCall(key: unknown, took: number): void {
+    const average = this.#callTime.get(key)
+    // Inline tasks made on the fly could each add a key: forget them all now and then.
+    if (average === undefined && this.#callTime.size >= 1_000) this.#callTime.clear()
+    this.#callTime.set(key, average === undefined ? took : (average + took) / 2)
+  }
+
+  #runBatch(
+    items: Array<WorkItem<P>>,
+    key: unknown,
+    startBatch: NonNullable<Runner<P>['startBatch']>,
+  ): void {
+    const record = { startedAt: performance.now() }
+    this.#inFlight++
+    this.#batches.add(record)
+    let batch: RunningBatch
+    try {
+      batch = startBatch(items, (item, outcome) => this.#settleCall(item, outcome))
+    } catch (error) {
+      this.#inFlight--
+      this.#batches.delete(record)
+      for (const item of items) item.future.setException(error)
+      return
+    }
+    items.forEach((item, index) => {
+      item.startedAt = record.startedAt
+      item.unit = {
+        cancel: () => batch.cancel(index),
+        terminate: (reason) => batch.terminate(reason),
+      }
+      this.#running.add(item)
+      item.future.setClaim(() => (item.claimed = batch.claim(index)))
+      item.future.setInterruptHandler(() => this.#interrupt(item))
+    })
+    void batch.outcome.then(({ unstarted }) => {
+      this.#inFlight--
+      this.#batches.delete(record)
+      const took = performance.now() - record.startedAt
+      this.#busyTime += took
+      if (unstarted.length < items.length) {
+        this.#timeCall(key, took / (items.length - unstarted.length))
+      }
+      // Calls whose worker died before starting them go back to the front of the queue, to run
+      // one by one (so a call that kills workers cannot take a batch down again).
+      for (const index of [...unstarted].reverse()) {
+        const item = items[index]
+        if (item === undefined) continue
+        this.#running.delete(item)
+        item.future.setClaim(undefined)
+        item.future.setInterruptHandler(undefined)
+        if (item.future.done()) continue
+        if (this.#state === 'broken') {
+          item.future.setException(this.#brokenBy)
+          continue
+        }
+        item.unit = undefined
+        item.single = true
+        item.removed = false
+        this.#queue.unshift(item, item.options.priority ?? 0)
+      }
+      this.#pump()
+    })
   }
 
   #start(item: WorkItem<P>): void {
     item.startedAt = performance.now()
     this.#running.add(item)
+    this.#inFlight++
     let unit: RunningUnit
     try {
       unit = this.#runner.start(item)
     } catch (error) {
       this.#running.delete(item)
+      this.#inFlight--
       item.future.setException(error)
       return
     }
@@ -293,7 +453,9 @@ export class ExecutionCore<P> {
     if (item.future.cancelled()) this.#cancelled++
     else if (outcome?.status === 'fulfilled') this.#completed++
     else this.#failed++
-    if (!this.#running.has(item)) {
+    // Taken back from its batch before the worker started it: no outcome will come.
+    if (item.claimed) this.#running.delete(item)
+    else if (!this.#running.has(item)) {
       // Cancelled or aborted while queued.
       this.#queue.remove(item)
       this.#pump()
@@ -304,12 +466,30 @@ export class ExecutionCore<P> {
     item.clearTimer?.()
     item.clearGraceTimer?.()
     this.#running.delete(item)
-    this.#busyTime += performance.now() - item.startedAt
+    this.#inFlight--
+    const took = performance.now() - item.startedAt
+    this.#busyTime += took
+    const key = this.#batchKey(item)
+    if (key !== undefined) this.#timeCall(key, took)
     // Hand the worker its next task before running this future's callbacks: a worker must not
     // wait for the main thread's bookkeeping. (After a failed initializer or a crash that breaks
     // the pool, nothing more may start, so those pump after the switch.)
     const ordinary = outcome.kind === 'value' || outcome.kind === 'error'
     if (ordinary) this.#pump()
+    this.#complete(item, outcome)
+    if (!ordinary) this.#pump()
+  }
+
+  /** A call of a batch ended; its worker goes on with the batch. */
+  #settleCall(item: WorkItem<P>, outcome: UnitOutcome): void {
+    item.clearGraceTimer?.()
+    this.#running.delete(item)
+    item.future.setClaim(undefined)
+    this.#complete(item, outcome)
+  }
+
+  /** Settles an item's future with how its work ended, applying the crash policy. */
+  #complete(item: WorkItem<P>, outcome: UnitOutcome): void {
     const { future } = item
     switch (outcome.kind) {
       case 'value':
@@ -343,7 +523,6 @@ export class ExecutionCore<P> {
         future.setException(outcome.error)
         break
     }
-    if (!ordinary) this.#pump()
   }
 
   /** Python's broken pool: every pending and running task fails, and no new one is accepted. */
@@ -361,7 +540,7 @@ export class ExecutionCore<P> {
   }
 
   #whenIdle(): Promise<void> {
-    if (this.#running.size === 0 && this.#queue.size === 0) return Promise.resolve()
+    if (this.#inFlight === 0 && this.#queue.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#idleWaiters.push(resolve))
   }
 }

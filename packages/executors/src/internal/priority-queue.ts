@@ -26,6 +26,26 @@ export class PriorityQueue<T extends { removed: boolean }> {
     this.#size++
   }
 
+  /** Puts `item` back at the front of its priority: it is the next of them to be shifted. */
+  unshift(item: T, priority: number): void {
+    const bucket = this.#buckets.get(priority)
+    if (bucket === undefined) {
+      this.push(item, priority)
+      return
+    }
+    bucket.unshift(item)
+    this.#size++
+  }
+
+  /** The entry `shift()` would return, left in place. */
+  peek(): T | undefined {
+    for (const priority of this.#order) {
+      const item = this.#buckets.get(priority)?.peek((entry) => !entry.removed)
+      if (item !== undefined) return item
+    }
+    return undefined
+  }
+
   /** Marks `item` removed; it no longer counts and is skipped when it reaches the front. */
   remove(item: T): void {
     if (item.removed) return
@@ -62,6 +82,21 @@ class Fifo<V> {
 
   push(value: V): void {
     this.#items.push(value)
+  }
+
+  unshift(value: V): void {
+    if (this.#head > 0) this.#items[--this.#head] = value
+    else this.#items.unshift(value)
+  }
+
+  /** The first value that is `live`, dropping the ones before it. */
+  peek(live: (value: V) => boolean): V | undefined {
+    while (this.#head < this.#items.length) {
+      const value = this.#items[this.#head] as V
+      if (live(value)) return value
+      this.shift()
+    }
+    return undefined
   }
 
   shift(): V | undefined {

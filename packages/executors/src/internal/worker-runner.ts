@@ -63,7 +63,20 @@ export function workerPool(
       }),
     () => backend.workers,
     () => backend.destroy(),
+    (items, onOutcome) =>
+      backend.runBatch(
+        items[0]?.payload.task as TaskSpec,
+        items.map((item) => ({
+          args: item.payload.args,
+          callerStack: item.payload.callerStack,
+          onProgress: (value) => item.future.emitProgress(value),
+          onOutcome: (outcome) => onOutcome(item, outcome),
+        })),
+      ),
   )
+  // Calls of the same task share batches; a pool that retires workers after maxTasksPerChild
+  // counts tasks one message at a time, so it sends no batches.
+  const batchable = resolved.maxTasksPerChild === undefined
   return {
     runner,
     prepare(task, args, chunk) {
@@ -77,6 +90,7 @@ export function workerPool(
           chunk,
           transfer,
           callerStack: captureCaller(),
+          batchKey: batchable && transfer.length === 0 ? keyOf(spec) : undefined,
           onYield: undefined,
         }
       }
@@ -105,6 +119,11 @@ export function workerPool(
       }
     },
   }
+}
+
+/** What makes two calls calls of the same task. */
+function keyOf(spec: TaskSpec): string {
+  return spec.kind === 'inline' ? spec.source : `${spec.url}#${spec.name}`
 }
 
 /** Throws a DataCloneError naming the item when part of a chunk certainly cannot be cloned. */

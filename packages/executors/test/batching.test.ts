@@ -1,0 +1,157 @@
+/**
+ * Batches: when many quick calls of one task wait in the queue, a free worker gets many of them
+ * in one message. Each future must still behave as if it had been sent alone: its own result,
+ * progress and error; `cancel()` taking it back while the worker has not started it (exactly,
+ * in a thread pool); an interrupt stopping only it; a worker dying mid-batch failing only the
+ * call it was running.
+ *
+ * The pool batches only calls of a task it has seen finish in under a millisecond, so each test
+ * warms it up first. In a thread pool a batched call's token is a slot of the batch's shared
+ * buffer (`currentToken().index` above 0), which is how the tests see that batches happened.
+ */
+import { describe, expect, it } from 'vitest'
+import {
+  CancelledError,
+  ProcessPoolExecutor,
+  taskModule,
+  ThreadPoolExecutor,
+  WorkerCrashedError,
+  type Future,
+  type PoolExecutor,
+} from '@concurrent/executors'
+
+const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
+  new URL('./fixtures/tasks.ts', import.meta.url),
+)
+
+const pools = [
+  {
+    name: 'ThreadPoolExecutor',
+    threads: true,
+    create: () => new ThreadPoolExecutor({ maxWorkers: 2 }),
+  },
+  {
+    name: 'ProcessPoolExecutor',
+    threads: false,
+    create: () => new ProcessPoolExecutor({ maxWorkers: 2 }),
+  },
+] as const
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
+
+/** Runs rounds of quick calls until the pool batches them (threads: seen in the token slot). */
+async function warmUp(pool: PoolExecutor, threads: boolean): Promise<void> {
+  for (let round = 0; round < 40; round++) {
+    const results = await Promise.all(range(200).map(() => pool.submit(tasks.act, 'value', 0)))
+    if (round >= 5 && (!threads || results.some((result) => result.slot > 0))) return
+  }
+  throw new Error('the pool never sent a batch')
+}
+
+/** Waits for every future to be done, whatever the outcome. */
+async function settled(futures: ReadonlyArray<Future<unknown>>): Promise<void> {
+  await Promise.allSettled(futures)
+}
+
+describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create }) => {
+  it('gives each batched future its own result, in a batch when calls pile up', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const before = pool.stats().completed
+    const results = await Promise.all(range(2_000).map((i) => pool.submit(tasks.act, 'value', i)))
+    expect(results.map((result) => result.value)).toEqual(range(2_000))
+    if (threads) expect(results.some((result) => result.slot > 0)).toBe(true)
+    expect(pool.stats()).toMatchObject({ completed: before + 2_000, queued: 0, running: 0 })
+  })
+
+  it('delivers each batched call’s progress to its own future', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const seen = range(300).map((): unknown[] => [])
+    const futures = range(300).map((i) => {
+      const future = pool.submit(tasks.act, 'progress', i)
+      future.onProgress((value) => seen[i]!.push(value))
+      return future
+    })
+    await Promise.all(futures)
+    expect(seen).toEqual(range(300).map((i) => [i]))
+  })
+
+  it('cancel() takes back a batched future its worker has not started; every other one runs', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const marks = threads ? new Int32Array(new SharedArrayBuffer(4 * 3_000)) : undefined
+    const futures = range(3_000).map((i) => pool.submit(tasks.act, 'mark', i, marks))
+    const taken = new Set<number>()
+    // By the time the first result is in, the workers hold batches: cancel every third future.
+    futures[0]!.addDoneCallback(() => {
+      for (let i = 3; i < futures.length; i += 3) if (futures[i]!.cancel()) taken.add(i)
+    })
+    await settled(futures)
+    expect(taken.size).toBeGreaterThan(0)
+    for (const [i, future] of futures.entries()) {
+      if (taken.has(i)) {
+        expect(future.cancelled()).toBe(true)
+        await expect(future).rejects.toBeInstanceOf(CancelledError)
+        // A thread pool decides the race with the worker through shared memory: a future that
+        // cancel() took back never ran.
+        if (marks !== undefined) expect(marks[i], `call ${i} ran after cancel()`).toBe(0)
+      } else {
+        expect((await future).value).toBe(i)
+        if (marks !== undefined) expect(marks[i]).toBe(1)
+      }
+    }
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0 })
+  })
+
+  it('a worker dying mid-batch fails only the call it was running', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const futures = range(400).map((i) =>
+      i === 200 ? pool.submit(tasks.act, 'exit', 9) : pool.submit(tasks.act, 'value', i),
+    )
+    await settled(futures)
+    const error = await futures[200]!.exception()
+    expect(error).toBeInstanceOf(WorkerCrashedError)
+    expect((error as WorkerCrashedError).exitCode).toBe(9)
+    const slots: number[] = []
+    for (const [i, future] of futures.entries()) {
+      if (i === 200) continue
+      const { value, slot } = await future
+      expect(value).toBe(i)
+      slots.push(slot)
+    }
+    if (threads) expect(slots.some((slot) => slot > 0)).toBe(true)
+    await expect(pool.submit(tasks.add, 20, 22)).resolves.toBe(42)
+  })
+
+  it('cancel({ interrupt: true }) stops one batched call; the calls around it complete', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const futures = range(400).map((i) =>
+      i === 200 ? pool.submit(tasks.act, 'wait', i) : pool.submit(tasks.act, 'value', i),
+    )
+    const waiting = futures[200]!
+    waiting.onProgress(() => waiting.cancel({ interrupt: true }))
+    await settled(futures)
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError)
+    for (const [i, future] of futures.entries()) {
+      if (i !== 200) expect((await future).value).toBe(i)
+    }
+  })
+
+  it('shutdown({ cancelFutures: true }) cancels batched futures not yet started, and returns', async () => {
+    const pool = create()
+    await warmUp(pool, threads)
+    const futures = range(3_000).map((i) => pool.submit(tasks.act, 'value', i))
+    await futures[0]
+    await pool.shutdown({ cancelFutures: true })
+    expect(futures.every((future) => future.done())).toBe(true)
+    const cancelled = futures.filter((future) => future.cancelled()).length
+    expect(cancelled).toBeGreaterThan(0)
+    for (const [i, future] of futures.entries()) {
+      if (!future.cancelled()) expect((await future).value).toBe(i)
+    }
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, cancelled })
+  })
+})
