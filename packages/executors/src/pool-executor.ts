@@ -266,12 +266,25 @@ export function runnerOf(
 const ownFrame = /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|executors)[\\/]dist[\\/]/
 
 /**
+ * How many submissions in one synchronous run capture the caller's stack. Capturing one costs
+ * several microseconds and keeps the frames alive until the task ends: for a loop submitting
+ * thousands of tasks at once that was a third of the main thread's time, so the tasks past the
+ * first of a burst go without it (their errors carry the worker's stack only).
+ */
+export const CALLER_STACKS_PER_TURN = 32
+let capturedThisTurn = 0
+
+/**
  * Captures where a task was submitted; the frames are formatted (without this library's own)
- * only if an error needs them.
+ * only if an error needs them. Past {@link CALLER_STACKS_PER_TURN} captures in one synchronous
+ * run, returns `undefined` until the next turn of the event loop.
  *
  * @internal
  */
-export function captureCaller(): () => string | undefined {
+export function captureCaller(): (() => string | undefined) | undefined {
+  if (capturedThisTurn === 0) queueMicrotask(resetCaptures)
+  else if (capturedThisTurn >= CALLER_STACKS_PER_TURN) return undefined
+  capturedThisTurn++
   const site: { stack?: string } = {}
   Error.captureStackTrace(site, captureCaller)
   return () =>
@@ -280,4 +293,8 @@ export function captureCaller(): () => string | undefined {
       .slice(1)
       .filter((line) => !ownFrame.test(line))
       .join('\n')
+}
+
+function resetCaptures(): void {
+  capturedThisTurn = 0
 }

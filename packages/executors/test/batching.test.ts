@@ -10,6 +10,8 @@
  * buffer (`currentToken().index` above 0), which is how the tests see that batches happened.
  */
 import { describe, expect, it } from 'vitest'
+
+import { CALLER_STACKS_PER_TURN } from '../src/pool-executor.js'
 import {
   CancelledError,
   ProcessPoolExecutor,
@@ -153,5 +155,20 @@ describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create })
       if (!future.cancelled()) expect((await future).value).toBe(i)
     }
     expect(pool.stats()).toMatchObject({ queued: 0, running: 0, cancelled })
+  })
+
+  it('joins the submitting line to a task error for the first calls of a burst, not past them', async () => {
+    await using pool = create()
+    const errors = await Promise.all(
+      range(CALLER_STACKS_PER_TURN + 8).map(() => pool.submit(tasks.fail, 'burst').exception()),
+    )
+    const stacks = errors.map((error) => (error as Error).stack ?? '')
+    for (const stack of stacks) expect(stack).toMatch(/fixtures[\\/]tasks\.ts/)
+    const joined = stacks.map((stack) => stack.includes('for the task submitted at'))
+    expect(joined).toEqual(range(stacks.length).map((i) => i < CALLER_STACKS_PER_TURN))
+    expect(stacks[0]).toMatch(/batching\.test\.ts/)
+    // The next turn starts a new budget.
+    const later = await pool.submit(tasks.fail, 'later').exception()
+    expect((later as Error).stack).toContain('for the task submitted at')
   })
 })
