@@ -70,7 +70,15 @@ export class AsyncExecutor extends PoolExecutor {
             const onYield = payload.onYield ?? (() => undefined)
             return {
               kind: 'value',
-              value: await invokeTask(fn, payload.args, payload.chunk, context, onYield),
+              value: await invokeTask(
+                fn,
+                payload.args,
+                payload.chunk,
+                context,
+                onYield,
+                false,
+                payload.flat,
+              ),
             }
           } catch (error) {
             return { kind: 'error', error }
@@ -91,13 +99,18 @@ export class AsyncExecutor extends PoolExecutor {
       () => running,
       () => Promise.resolve(),
     )
-    const prepare = (task: unknown, args: readonly unknown[], chunk: boolean): UnitPayload => {
+    const prepare = (
+      task: unknown,
+      args: readonly unknown[],
+      chunk: boolean,
+      flat = false,
+    ): UnitPayload => {
       if (typeof task !== 'function' && !isTaskRef(task)) {
         throw new TypeError(
           `Expected a task: a function or a reference from taskModule(), got ${describe(task)}`,
         )
       }
-      return { task, args, chunk, transfer: [], callerStack: undefined, onYield: undefined }
+      return { task, args, chunk, flat, transfer: [], callerStack: undefined, onYield: undefined }
     }
     super({ ...resolved, onWorkerCrash: 'replace', name: 'AsyncExecutor' }, { runner, prepare })
   }

@@ -59,8 +59,16 @@ export interface TaskExecutor extends Executor {
   with(options: TaskOptions): TaskExecutor
 }
 
-/** Checks a task and its arguments at the call site and turns them into a payload. */
-type Prepare = (task: unknown, args: readonly unknown[], chunk: boolean) => UnitPayload
+/**
+ * Checks a task and its arguments at the call site and turns them into a payload: one call's
+ * arguments, a chunk of argument lists, or (`flat`) a chunk of a one-argument task's arguments.
+ */
+type Prepare = (
+  task: unknown,
+  args: readonly unknown[],
+  chunk: boolean,
+  flat?: boolean,
+) => UnitPayload
 
 /**
  * The base of {@link ThreadPoolExecutor}, {@link ProcessPoolExecutor} and {@link AsyncExecutor}:
@@ -217,6 +225,15 @@ export abstract class PoolExecutor extends AbstractExecutor {
   ): TaskFuture<Array<Awaited<R>>> {
     this.#core.checkOpen()
     return this.#core.submit(this.#prepare(task, items, true), options)
+  }
+
+  protected override scheduleFlatChunk<T, R>(
+    task: Task<[T], R>,
+    items: readonly T[],
+    options: TaskOptions,
+  ): TaskFuture<Array<Awaited<R>>> {
+    this.#core.checkOpen()
+    return this.#core.submit(this.#prepare(task, items, true, true), options)
   }
 
   protected override defaultBuffersize(): number | undefined {

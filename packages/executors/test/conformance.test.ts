@@ -97,6 +97,21 @@ describe.each(executorFactories)('$name', ({ create }) => {
       )
     })
 
+    it('maps an array in chunks, each result exactly as the task returned it', async () => {
+      const numbers = [-0, NaN, Infinity, 2 ** 53 + 2, 0.1, -7]
+      const numbered = await collect(pool.map(tasks.identity, numbers, { chunksize: 4 }))
+      expect(numbered).toEqual(numbers)
+      expect(Object.is(numbered[0], -0)).toBe(true)
+      expect(numbered.every((value) => typeof value === 'number')).toBe(true)
+      const mixed = [1, 'two', { three: 3 }, [4], null, 6n]
+      await expect(collect(pool.map(tasks.identity, mixed, { chunksize: 4 }))).resolves.toEqual(
+        mixed,
+      )
+      await expect(
+        collect(pool.map(tasks.identity, range(2_000), { chunksize: 500 })),
+      ).resolves.toEqual(range(2_000))
+    })
+
     it('yields in input order even when later tasks finish first', async () => {
       const results = await collect(pool.map(tasks.sleepFor, [120, 10, 20], { chunksize: 1 }))
       expect(results).toEqual([120, 10, 20])

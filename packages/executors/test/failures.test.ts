@@ -183,6 +183,21 @@ describe.each(pools)('$name when a worker dies', ({ name, create }) => {
       )
     })
 
+    it('throws DataCloneError from a map at the chunk holding an item that cannot be cloned', async () => {
+      await using pool = create({ maxWorkers: 1 })
+      const items: unknown[] = [1, 2, 3, 4, () => 5, 6]
+      const seen: unknown[] = []
+      const loop = (async () => {
+        for await (const value of pool.map(tasks.identity, items, { chunksize: 4 })) {
+          seen.push(value)
+        }
+      })()
+      await expect(loop).rejects.toThrow(DataCloneError)
+      await expect(loop).rejects.toThrow(/is a function/)
+      expect(seen).toEqual([1, 2, 3, 4])
+      await stillWorks(pool)
+    })
+
     it('rejects with DataCloneError naming the place when a result cannot be sent back', async () => {
       await using pool = create({ maxWorkers: 1 })
       const error = await pool.submit(() => ({ total: 1, format: (n: number) => n })).exception()

@@ -236,6 +236,33 @@ export abstract class AbstractExecutor implements Executor {
   ): Future<Array<Awaited<R>>>
 
   /**
+   * Runs a chunk of a one-argument task as one unit of work, like `scheduleChunk`, but with
+   * `items` the arguments themselves rather than one-element argument lists: `map` over an
+   * array hands its slices here. Override it where a flat list is cheaper to send; by default
+   * it wraps each item and calls `scheduleChunk`.
+   *
+   * @throws as `scheduleChunk` does.
+   * @example
+   * ```ts
+   * // In a subclass whose workers can take the arguments as they are:
+   * protected override scheduleFlatChunk<T, R>(task: Task<[T], R>, items: readonly T[], options: TaskOptions) {
+   *   return this.runChunk(task, items, { ...options, flat: true })
+   * }
+   * ```
+   */
+  protected scheduleFlatChunk<T, R>(
+    task: Task<[T], R>,
+    items: readonly T[],
+    options: TaskOptions,
+  ): Future<Array<Awaited<R>>> {
+    return this.scheduleChunk(
+      task,
+      items.map((item): [T] => [item]),
+      options,
+    )
+  }
+
+  /**
    * The `chunksize` that `map` uses for an input of `length` items when none is given.
    *
    * @returns `1` here; pools return about `length / (workers * 4)` (Python's `Pool.map`).
@@ -299,7 +326,9 @@ export abstract class AbstractExecutor implements Executor {
     iterable: Iterable<T> | AsyncIterable<T>,
     options: MapOptions = {},
   ): AsyncIterableIterator<Awaited<R>> {
-    return this.#mapArgs(task, iterable, options, (item: T): [T] => [item])
+    return this.#mapArgs(task, iterable, options, (item: T): [T] => [item], {
+      scheduleFlat: (items, taskOptions) => this.scheduleFlatChunk(task, items, taskOptions),
+    })
   }
 
   /**
@@ -349,6 +378,8 @@ export abstract class AbstractExecutor implements Executor {
       schedule: (task, args, more) => this.schedule(task, args, mergeTaskOptions(options, more)),
       scheduleChunk: (task, items, more) =>
         this.scheduleChunk(task, items, mergeTaskOptions(options, more)),
+      scheduleFlatChunk: (task, items, more) =>
+        this.scheduleFlatChunk(task, items, mergeTaskOptions(options, more)),
       defaultChunksize: (length) => this.defaultChunksize(length),
       defaultBuffersize: () => this.defaultBuffersize(),
       shutdown: (shutdownOptions) => this.shutdown(shutdownOptions),
@@ -365,11 +396,13 @@ export abstract class AbstractExecutor implements Executor {
     iterable: Iterable<T> | AsyncIterable<T>,
     options: MapOptions,
     toArgs: (item: T) => A,
+    flat?: Pick<MapHost<A, Awaited<R>, T>, 'scheduleFlat'>,
   ): AsyncIterableIterator<Awaited<R>> {
     checkMapOptions(options)
-    const host: MapHost<A, Awaited<R>> = {
+    const host: MapHost<A, Awaited<R>, T> = {
       schedule: (args, taskOptions) => this.schedule(task, args, taskOptions),
       scheduleChunk: (items, taskOptions) => this.scheduleChunk(task, items, taskOptions),
+      ...flat,
     }
     const length = knownLength(iterable)
     const chunksize =
@@ -388,6 +421,11 @@ interface ViewTarget {
   scheduleChunk<A extends readonly unknown[], R>(
     task: Task<A, R>,
     items: readonly A[],
+    options: TaskOptions,
+  ): Future<Array<Awaited<R>>>
+  scheduleFlatChunk<T, R>(
+    task: Task<[T], R>,
+    items: readonly T[],
     options: TaskOptions,
   ): Future<Array<Awaited<R>>>
   defaultChunksize(length: number): number
@@ -418,6 +456,14 @@ class ExecutorView extends AbstractExecutor {
     options: TaskOptions,
   ): Future<Array<Awaited<R>>> {
     return this.#target.scheduleChunk(task, items, options)
+  }
+
+  protected override scheduleFlatChunk<T, R>(
+    task: Task<[T], R>,
+    items: readonly T[],
+    options: TaskOptions,
+  ): Future<Array<Awaited<R>>> {
+    return this.#target.scheduleFlatChunk(task, items, options)
   }
 
   protected override defaultChunksize(length: number): number {

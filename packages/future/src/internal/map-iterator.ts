@@ -18,9 +18,15 @@ import { TimeoutError } from '../errors.js'
 import { deadlineIn, setDeadline } from './deadline.js'
 
 /** How the iterator submits work: bound to one executor and one task. */
-export interface MapHost<A, R> {
+export interface MapHost<A, R, T = unknown> {
   schedule(args: A, options: TaskOptions): Future<R>
   scheduleChunk(items: readonly A[], options: TaskOptions): Future<R[]>
+  /**
+   * For a one-argument task (`map`): submits a chunk of input items as they are, each the
+   * task's only argument. With it, an array input is cut into slices instead of being read
+   * item by item.
+   */
+  scheduleFlat?(items: readonly T[], options: TaskOptions): Future<R[]>
 }
 
 export interface MapIteratorOptions {
@@ -38,7 +44,7 @@ type Unit<R> =
   | { readonly kind: 'error'; readonly error: unknown }
 
 export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
-  readonly #host: MapHost<A, R>
+  readonly #host: MapHost<A, R, T>
   readonly #toArgs: (item: T) => A
   readonly #chunksize: number
   readonly #buffersize: number
@@ -56,6 +62,9 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
   #itemIndex = 0
 
   #source: Iterator<T> | AsyncIterator<T> | undefined
+  /** An array input of a one-argument task: cut into slices rather than read item by item. */
+  #array: readonly T[] | undefined
+  #arrayIndex = 0
   #sourceIsAsync = false
   #sourceDone = false
   #closed = false
@@ -68,7 +77,7 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
   #idle = true
   #last: Promise<unknown> | undefined
 
-  private constructor(host: MapHost<A, R>, toArgs: (item: T) => A, options: MapIteratorOptions) {
+  private constructor(host: MapHost<A, R, T>, toArgs: (item: T) => A, options: MapIteratorOptions) {
     this.#host = host
     this.#toArgs = toArgs
     this.#chunksize = options.chunksize
@@ -88,12 +97,15 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
    * @throws whatever the first submission throws synchronously (`ShutdownError`, validation).
    */
   static start<T, A, R>(
-    host: MapHost<A, R>,
+    host: MapHost<A, R, T>,
     iterable: Iterable<T> | AsyncIterable<T>,
     toArgs: (item: T) => A,
     options: MapIteratorOptions,
   ): MapIterator<T, A, R> {
     const iterator = new MapIterator<T, A, R>(host, toArgs, options)
+    if (Array.isArray(iterable) && host.scheduleFlat !== undefined && options.chunksize > 1) {
+      iterator.#array = iterable as readonly T[]
+    }
     iterator.#sourceIsAsync = Symbol.asyncIterator in iterable
     iterator.#source = iterator.#sourceIsAsync
       ? (iterable as AsyncIterable<T>)[Symbol.asyncIterator]()
@@ -246,6 +258,17 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
       while (!this.#closed) {
         if (this.#outstanding.size >= this.#buffersize) {
           await new Promise<void>((resolve) => (this.#wakePump = resolve))
+          continue
+        }
+        const array = this.#array
+        if (array !== undefined && this.#host.scheduleFlat !== undefined) {
+          // Read the array as the iterator would, but a slice at a time. (An array that grows
+          // while it is read is read to its new end, as its iterator would.)
+          const start = this.#arrayIndex
+          if (start >= array.length) break
+          this.#arrayIndex = Math.min(array.length, start + this.#chunksize)
+          const items = array.slice(start, this.#arrayIndex)
+          this.#push({ kind: 'chunk', future: this.#host.scheduleFlat(items, this.#taskOptions) })
           continue
         }
         const chunk: A[] = []
