@@ -34,7 +34,8 @@ export type ProgressListener = (value: unknown) => void
  */
 export class TaskFuture<T> extends Future<T> {
   #listeners: Set<ProgressListener> | undefined
-  #claim: (() => boolean) | undefined
+  #claim: ((context: unknown) => boolean) | undefined
+  #claimContext: unknown
 
   /**
    * Attempts to cancel the future, as {@link Future.cancel} does. A future handed to a worker
@@ -54,19 +55,21 @@ export class TaskFuture<T> extends Future<T> {
     if (claim !== undefined && this.state === 'pending') {
       this.#claim = undefined
       // The worker started it first: it is running, and only an interrupt can stop it.
-      if (!claim()) this.setRunningOrNotifyCancel()
+      if (!claim(this.#claimContext)) this.setRunningOrNotifyCancel()
     }
     return super.cancel(options)
   }
 
   /**
-   * For executor authors: while the future is pending in a worker's batch, `claim` takes it
-   * back before the worker starts it, returning `false` if the worker already has.
+   * For executor authors: while the future is pending in a worker's batch, `claim(context)`
+   * takes it back before the worker starts it, returning `false` if the worker already has.
+   * (One `claim` function serves every future; `context` tells them apart.)
    *
    * @internal
    */
-  setClaim(claim: (() => boolean) | undefined): void {
+  setClaim(claim: ((context: unknown) => boolean) | undefined, context?: unknown): void {
     this.#claim = claim
+    this.#claimContext = context
   }
 
   /**

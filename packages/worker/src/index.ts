@@ -18,6 +18,7 @@ export { transfer, transferListOf } from './transfer.js'
 export {
   WorkerBackend,
   type BatchCall,
+  type BatchListener,
   type ResourceLimits,
   type RunningBatch,
   type RunningUnit,

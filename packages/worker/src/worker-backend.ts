@@ -140,12 +140,19 @@ export interface BatchCall {
   readonly args: readonly unknown[]
   /** Where the submitting call was, to join to a task error's stack. */
   readonly callerStack?: (() => string | undefined) | undefined
-  readonly onProgress?: ((value: unknown) => void) | undefined
+}
+
+/** Where a batch reports its calls, by their index in the batch.
+ *
+ * @internal
+ */
+export interface BatchListener {
   /**
-   * Called once with how the call ended — unless the parent took it back ({@link
+   * Called once with how call `index` ended — unless the parent took it back ({@link
    * RunningBatch.claim}) or it never started (it is then listed in the batch's outcome).
    */
-  readonly onOutcome: (outcome: UnitOutcome) => void
+  onOutcome(index: number, outcome: UnitOutcome): void
+  onProgress(index: number, value: unknown): void
 }
 
 /** A batch handed to a worker: many independent calls of one task in one message.
@@ -177,6 +184,7 @@ let backends = 0
 
 interface Batch {
   readonly calls: readonly BatchCall[]
+  readonly listener: BatchListener
   /** Calls whose outcome arrived. */
   readonly reported: Uint8Array
   /** Calls the parent took back. */
@@ -336,7 +344,7 @@ export class WorkerBackend {
    * so results, progress and cancellation stay per call. The caller makes sure a worker can
    * start the batch now.
    */
-  runBatch(task: TaskSpec, calls: readonly BatchCall[]): RunningBatch {
+  runBatch(task: TaskSpec, calls: readonly BatchCall[], listener: BatchListener): RunningBatch {
     const id = this.#nextId++
     const n = calls.length
     const isThread = this.#options.runtime === 'thread'
@@ -344,6 +352,7 @@ export class WorkerBackend {
     const ports = isThread ? new MessageChannel() : undefined
     const batch: Batch = {
       calls,
+      listener,
       reported: new Uint8Array(n),
       claimed: new Uint8Array(n),
       flags: buffer === undefined ? undefined : new Int32Array(buffer),
@@ -483,7 +492,10 @@ export class WorkerBackend {
       }
       // The task could not be found, or the initializer failed: every call ends that way.
       const error = decodeError(reply.error, call.callerStack?.())
-      call.onOutcome(reply.init ? { kind: 'init-error', error } : { kind: 'error', error })
+      batch.listener.onOutcome(
+        index,
+        reply.init ? { kind: 'init-error', error } : { kind: 'error', error },
+      )
     })
     return { unstarted }
   }
@@ -512,7 +524,7 @@ export class WorkerBackend {
           : Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED) === BATCH_STARTED
       if (started) {
         blamed = true
-        call.onOutcome(crash)
+        batch.listener.onOutcome(index, crash)
       } else {
         unstarted.push(index)
       }
@@ -606,7 +618,7 @@ export class WorkerBackend {
         if (message.type === 'item') this.#onCallOutcome(unit, message)
         else if (message.type === 'yield') unit.request?.onYield?.(message.value)
         else if (message.index === undefined) unit.request?.onProgress?.(message.value)
-        else unit.batch?.calls[message.index]?.onProgress?.(message.value)
+        else unit.batch?.listener.onProgress(message.index, message.value)
         if (unit.expected !== undefined && unit.received >= unit.expected) unit.allReceived?.()
         return
       case 'crash':
@@ -622,7 +634,8 @@ export class WorkerBackend {
     batch.reported[message.index] = 1
     // A call taken back while it was already running (processes) ends unreported.
     if (batch.claimed[message.index] === 1) return
-    call.onOutcome(
+    batch.listener.onOutcome(
+      message.index,
       'error' in message
         ? { kind: 'error', error: decodeError(message.error, call.callerStack?.()) }
         : { kind: 'value', value: message.value },

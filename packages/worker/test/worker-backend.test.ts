@@ -202,14 +202,14 @@ describe.each(['thread', 'process'] as const)(
         const outcomes: Array<UnitOutcome | undefined> = calls.map(() => undefined)
         const running: RunningBatch = backend.runBatch(
           act,
-          calls.map((args, index) => ({
-            args,
-            onProgress: (value) => hooks.onProgress?.(index, value, running),
-            onOutcome: (outcome) => {
+          calls.map((args) => ({ args })),
+          {
+            onProgress: (index, value) => hooks.onProgress?.(index, value, running),
+            onOutcome: (index, outcome) => {
               expect(outcomes[index], `call ${index} reported twice`).toBeUndefined()
               outcomes[index] = outcome
             },
-          })),
+          },
         )
         return {
           running,

@@ -14,7 +14,8 @@
  * `EXTRA_QUEUED_CALLS` small for the same reason), and the backend's queue stays short.
  *
  * When tasks pile up in the queue (many submitted at once), a free worker is handed a batch:
- * up to {@link MAX_BATCH} plain calls of the same task in one message, where a message per
+ * up to {@link MAX_BATCH} plain calls of the same task (about {@link BATCH_MS} of work, and
+ * its share of the queue) in one message, where a message per
  * task would make the main thread the bottleneck. Each future of a batch stays pending until
  * the worker starts it — `cancel()` takes it back (a shared flag decides the race for
  * threads) — and settles the moment its call ends. A worker that dies mid-batch fails only the
@@ -41,7 +42,11 @@ export interface WorkItem<P> {
   readonly payload: P
   readonly options: TaskOptions
   removed: boolean
-  unit: Pick<RunningUnit, 'cancel' | 'terminate'> | undefined
+  /** The unit running it alone, once started. */
+  unit: RunningUnit | undefined
+  /** The batch it was handed to a worker in, and its place there. */
+  batch: RunningBatch | undefined
+  batchIndex: number
   /** Handed to a worker in a batch, and taken back by `cancel()` before it started. */
   claimed: boolean
   /** Not to be batched again (its batch's worker died before starting it). */
@@ -121,7 +126,14 @@ type State = 'open' | 'shutdown' | 'broken'
  * nothing measurable, and a bigger batch would only hold more futures on one worker while
  * another might be free.
  */
-export const MAX_BATCH = 64
+export const MAX_BATCH = 256
+
+/**
+ * About how long a batch should keep its worker busy, in ms, judging by how long calls of its
+ * task have been taking: long enough to make the message cheap per call, short enough that the
+ * workers finish together.
+ */
+export const BATCH_MS = 5
 
 /**
  * Only calls of a task that has been taking less than this many milliseconds are batched: for
@@ -175,6 +187,8 @@ export class ExecutionCore<P> {
       options,
       removed: false,
       unit: undefined,
+      batch: undefined,
+      batchIndex: 0,
       claimed: false,
       single: false,
       startedAt: 0,
@@ -224,7 +238,7 @@ export class ExecutionCore<P> {
   stats(): ExecutorStats {
     const now = performance.now()
     let busy = this.#busyTime
-    for (const item of this.#running) if (item.unit !== undefined) busy += now - item.startedAt
+    for (const item of this.#running) if (item.batch === undefined) busy += now - item.startedAt
     for (const batch of this.#batches) busy += now - batch.startedAt
     const elapsed = now - this.#createdAt
     const workers = this.#runner.workers
@@ -276,9 +290,10 @@ export class ExecutionCore<P> {
     const { startBatch } = this.#runner
     const key = this.#batchKey(first)
     if (startBatch === undefined || key === undefined) return false
-    if (!((this.#callTime.get(key) ?? Infinity) < BATCH_BELOW_MS)) return false
+    const callTime = this.#callTime.get(key) ?? Infinity
+    if (!(callTime < BATCH_BELOW_MS)) return false
     const share = Math.ceil((this.#queue.size + 1) / this.#options.maxWorkers)
-    const limit = Math.min(MAX_BATCH, share)
+    const limit = Math.min(MAX_BATCH, share, Math.max(2, Math.floor(BATCH_MS / callTime)))
     const items = [first]
     while (items.length < limit) {
       const next = this.#queue.peek()
@@ -327,13 +342,10 @@ export class ExecutionCore<P> {
     }
     items.forEach((item, index) => {
       item.startedAt = record.startedAt
-      item.unit = {
-        cancel: () => batch.cancel(index),
-        terminate: (reason) => batch.terminate(reason),
-      }
+      item.batch = batch
+      item.batchIndex = index
       this.#running.add(item)
-      item.future.setClaim(() => (item.claimed = batch.claim(index)))
-      item.future.setInterruptHandler(() => this.#interrupt(item))
+      item.future.setClaim(this.#claim, item)
     })
     void batch.outcome.then(({ unstarted }) => {
       this.#inFlight--
@@ -356,13 +368,24 @@ export class ExecutionCore<P> {
           item.future.setException(this.#brokenBy)
           continue
         }
-        item.unit = undefined
+        item.batch = undefined
         item.single = true
         item.removed = false
         this.#queue.unshift(item, item.options.priority ?? 0)
       }
       this.#pump()
     })
+  }
+
+  /**
+   * `cancel()` of a future pending in a batch: takes its call back from the worker. If the
+   * worker has started it, it is running from now on, and can be interrupted.
+   */
+  readonly #claim = (item: unknown): boolean => {
+    const batched = item as WorkItem<P>
+    batched.claimed = batched.batch?.claim(batched.batchIndex) ?? false
+    if (!batched.claimed) batched.future.setInterruptHandler(() => this.#interrupt(batched))
+    return batched.claimed
   }
 
   #start(item: WorkItem<P>): void {
@@ -397,16 +420,25 @@ export class ExecutionCore<P> {
 
   /** Stops a running unit: cooperatively first, by terminating its worker after `gracePeriod`. */
   #interrupt(item: WorkItem<P>): void {
-    if (item.interrupted || item.unit === undefined || !this.#running.has(item)) return
+    const { unit, batch, batchIndex } = item
+    if (item.interrupted || !this.#running.has(item)) return
+    if (unit === undefined && batch === undefined) return
     item.interrupted = true
-    item.unit.cancel()
-    const unit = item.unit
+    if (unit !== undefined) unit.cancel()
+    else batch?.cancel(batchIndex)
     item.clearGraceTimer = setDeadline(deadlineIn(this.#options.gracePeriod), () => {
       item.clearGraceTimer = undefined
-      unit.terminate(
+      this.#terminate(
+        item,
         `the task did not stop within the gracePeriod of ${this.#options.gracePeriod} ms after it was interrupted, so its worker was terminated`,
       )
     })
+  }
+
+  /** Terminates the worker running the item (and, for a batch, the rest of its batch). */
+  #terminate(item: WorkItem<P>, reason: string): void {
+    if (item.unit !== undefined) item.unit.terminate(reason)
+    else item.batch?.terminate(reason)
   }
 
   /**
@@ -535,7 +567,7 @@ export class ExecutionCore<P> {
     }
     for (const item of this.#running) {
       if (!item.future.done()) item.future.setException(error)
-      item.unit?.terminate(error.message)
+      this.#terminate(item, error.message)
     }
   }
 

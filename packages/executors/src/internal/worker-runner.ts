@@ -66,12 +66,14 @@ export function workerPool(
     (items, onOutcome) =>
       backend.runBatch(
         items[0]?.payload.task as TaskSpec,
-        items.map((item) => ({
-          args: item.payload.args,
-          callerStack: item.payload.callerStack,
-          onProgress: (value) => item.future.emitProgress(value),
-          onOutcome: (outcome) => onOutcome(item, outcome),
-        })),
+        items.map((item) => item.payload),
+        {
+          onOutcome: (index, outcome) => {
+            const item = items[index]
+            if (item !== undefined) onOutcome(item, outcome)
+          },
+          onProgress: (index, value) => items[index]?.future.emitProgress(value),
+        },
       ),
   )
   // Calls of the same task share batches; a pool that retires workers after maxTasksPerChild
