@@ -98,7 +98,7 @@ describe.each(executorFactories)('$name', ({ create }) => {
     })
 
     it('maps an array in chunks, each result exactly as the task returned it', async () => {
-      const numbers = [-0, NaN, Infinity, 2 ** 53 + 2, 0.1, -7]
+      const numbers = [-0, NaN, Infinity, 2 ** 53 + 2, 0.1, -7, 2 ** 31, -(2 ** 31)]
       const numbered = await collect(pool.map(tasks.identity, numbers, { chunksize: 4 }))
       expect(numbered).toEqual(numbers)
       expect(Object.is(numbered[0], -0)).toBe(true)
@@ -110,6 +110,10 @@ describe.each(executorFactories)('$name', ({ create }) => {
       await expect(
         collect(pool.map(tasks.identity, range(2_000), { chunksize: 500 })),
       ).resolves.toEqual(range(2_000))
+      const integers = [-(2 ** 31), 0, 1, 2 ** 31 - 1]
+      await expect(collect(pool.map(tasks.identity, integers, { chunksize: 4 }))).resolves.toEqual(
+        integers,
+      )
     })
 
     it('yields in input order even when later tasks finish first', async () => {

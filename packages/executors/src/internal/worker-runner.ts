@@ -85,13 +85,13 @@ export function workerPool(
       const spec = taskSpecOf(task)
       if (flatItems) {
         // A slice of a one-argument map's input: the arguments themselves. All numbers (the
-        // common case) travel as a Float64Array, copied in one block rather than one by one.
+        // common case) travel as one typed array, copied in one block rather than one by one.
         const numbers = allNumbers(args)
         if (numbers === undefined) checkChunkCloneable(args, spec.name)
         const transfer = numbers === undefined ? transferListOf(args) : [numbers.buffer]
         return {
           task: spec,
-          // The worker reads a chunk by index, which a Float64Array serves as a list does.
+          // The worker reads a chunk by index, which a typed array serves as a list does.
           args: (numbers ?? args) as readonly unknown[],
           chunk,
           flat: true,
@@ -140,10 +140,20 @@ export function workerPool(
   }
 }
 
-/** `items` as a Float64Array if every one is a number; otherwise `undefined`. */
-function allNumbers(items: readonly unknown[]): Float64Array | undefined {
-  for (const item of items) if (typeof item !== 'number') return undefined
-  return Float64Array.from(items as readonly number[])
+/**
+ * `items` as one typed array if every one is a number — an Int32Array when all are 32-bit
+ * integers (a worker then reads them as small integers, as it would from a list), else a
+ * Float64Array; `undefined` when any is not a number.
+ */
+function allNumbers(items: readonly unknown[]): Int32Array | Float64Array | undefined {
+  let integers = true
+  for (const item of items) {
+    if (typeof item !== 'number') return undefined
+    if (integers && ((item | 0) !== item || (item === 0 && 1 / item < 0))) integers = false
+  }
+  return integers
+    ? Int32Array.from(items as readonly number[])
+    : Float64Array.from(items as readonly number[])
 }
 
 /** What makes two calls calls of the same task. */

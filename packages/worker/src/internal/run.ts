@@ -174,19 +174,22 @@ export async function invokeTask(
       return await inContext(async () => {
         const results = new Array<unknown>(args.length)
         let numbers = true
+        let integers = true
         for (let i = 0; i < args.length; i++) {
           token.throwIfCancelled()
           // A flat chunk holds each call's only argument; otherwise each item is an argument list.
           const result = flat ? fn(args[i]) : fn(...(args[i] as unknown[]))
           const value = isThenable(result) ? await result : result
           if (typeof value !== 'number') numbers = false
+          else if ((value | 0) !== value || (value === 0 && 1 / value < 0)) integers = false
           results[i] = value
         }
-        // A map's results that are all numbers go back as a Float64Array, moved rather than
+        if (!flat || !numbers || args.length < 2) return results
+        // A map's results that are all numbers go back as one typed array, moved rather than
         // copied number by number: reading it by index gives the same values.
-        return flat && numbers && args.length > 1
-          ? transfer(Float64Array.from(results as number[]))
-          : results
+        return transfer(
+          integers ? Int32Array.from(results as number[]) : Float64Array.from(results as number[]),
+        )
       })
     }
     const first = inContext(() => fn(...args))
