@@ -520,7 +520,9 @@ export class WorkerBackend {
       if (batch.reported[index] === 1 || batch.claimed[index] === 1) return
       const started =
         batch.flags === undefined
-          ? !blamed // processes: calls run in order, so the first not reported was running
+          ? // Processes: calls run in order, so the first not reported was running — if the
+            // batch reached a worker at all.
+            !blamed && unit.sendToWorker !== undefined
           : Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED) === BATCH_STARTED
       if (started) {
         blamed = true

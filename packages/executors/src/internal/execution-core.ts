@@ -102,9 +102,12 @@ export interface ExecutorStats {
   readonly workers: number
   /** Workers with nothing to run. */
   readonly idle: number
-  /** Tasks waiting in the executor's queue. */
+  /**
+   * Tasks waiting to run: in the executor's queue, or in a worker's batch behind the call it is
+   * running.
+   */
   readonly queued: number
-  /** Tasks running now. */
+  /** Tasks running now: at most one per worker. */
   readonly running: number
   /** Tasks that finished with a value. */
   readonly completed: number
