@@ -113,8 +113,8 @@ export interface UnitRequest {
  * @internal
  */
 export type UnitOutcome =
-  | { readonly kind: 'value'; readonly value: unknown }
-  | { readonly kind: 'error'; readonly error: unknown }
+  | { readonly kind: 'value'; readonly value: unknown; readonly took?: number }
+  | { readonly kind: 'error'; readonly error: unknown; readonly took?: number }
   | { readonly kind: 'init-error'; readonly error: unknown }
   | { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError }
 
@@ -549,9 +549,11 @@ export class WorkerBackend {
     this.#units.delete(unit.id)
     if (reply.retire) this.#retire(unit)
     this.#watchWorkers()
-    if (reply.type === 'result') return { kind: 'value', value: reply.value }
+    // How long the task ran in the worker, message time left out.
+    const { took } = reply
+    if (reply.type === 'result') return { kind: 'value', value: reply.value, took }
     const error = decodeError(reply.error, unit.request?.callerStack?.())
-    return reply.init ? { kind: 'init-error', error } : { kind: 'error', error }
+    return reply.init ? { kind: 'init-error', error } : { kind: 'error', error, took }
   }
 
   /**

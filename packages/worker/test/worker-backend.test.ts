@@ -77,7 +77,11 @@ describe.each(['thread', 'process'] as const)(
     const run = (unit: UnitRequest): Promise<UnitOutcome> => backend.run(unit).outcome
 
     it('returns the value of a task from a TypeScript task module', async () => {
-      expect(await run(request(tasks.add, [1, 2]))).toEqual({ kind: 'value', value: 3 })
+      const outcome = await run(request(tasks.add, [1, 2]))
+      expect(outcome).toMatchObject({ kind: 'value', value: 3 })
+      // How long it ran in the worker, message time left out.
+      expect((outcome as { took: number }).took).toBeGreaterThanOrEqual(0)
+      expect((outcome as { took: number }).took).toBeLessThan(1_000)
     })
 
     it('awaits an async task', async () => {

@@ -139,9 +139,9 @@ export const MAX_BATCH = 256
 export const BATCH_MS = 5
 
 /**
- * Only calls of a task that has been taking less than this many milliseconds are batched: for
- * them a message per call is a large share of the cost, while longer calls are better spread
- * over free workers one at a time.
+ * Only calls of a task that has been running for less than this many milliseconds in its
+ * worker are batched: for them a message per call is a large share of the cost, while longer
+ * calls are better spread over free workers one at a time.
  */
 export const BATCH_BELOW_MS = 1
 
@@ -502,10 +502,13 @@ export class ExecutionCore<P> {
     item.clearGraceTimer?.()
     this.#running.delete(item)
     this.#inFlight--
-    const took = performance.now() - item.startedAt
-    this.#busyTime += took
+    this.#busyTime += performance.now() - item.startedAt
     const key = this.#batchKey(item)
-    if (key !== undefined) this.#timeCall(key, took)
+    // How long the call itself ran in its worker: on a loaded machine the round trip can take
+    // far longer than a tiny task.
+    if (key !== undefined && 'took' in outcome && outcome.took !== undefined) {
+      this.#timeCall(key, outcome.took)
+    }
     // Hand the worker its next task before running this future's callbacks: a worker must not
     // wait for the main thread's bookkeeping. (After a failed initializer or a crash that breaks
     // the pool, nothing more may start, so those pump after the switch.)

@@ -73,6 +73,8 @@ export interface ResultMessage {
   readonly sent: number
   /** The worker has run `maxTasksPerChild` tasks and asks to be replaced. */
   readonly retire: boolean
+  /** How long the task ran in the worker, in ms. */
+  readonly took: number
 }
 
 /** The task threw (or the initializer did, with `init: true`). */
@@ -83,6 +85,7 @@ export interface ErrorMessage {
   readonly init: boolean
   readonly sent: number
   readonly retire: boolean
+  readonly took: number
 }
 
 /** A value the task sent with `reportProgress`. */

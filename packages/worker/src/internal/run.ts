@@ -50,6 +50,8 @@ let tasksRun = 0
 
 export async function runMessage(message: RunMessage, side: WorkerSide): Promise<ReplyMessage> {
   const token = message.batch ? undefined : side.token(message)
+  const startedAt = performance.now()
+  const took = (): number => performance.now() - startedAt
   let sent = 0
   tasksRun++
   const retire = message.maxTasks !== undefined && tasksRun >= message.maxTasks
@@ -70,13 +72,14 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
           init: true,
           sent,
           retire,
+          took: took(),
         }
       }
     }
     const fn = cachedTask(message.task) ?? (await lookup(message.task))
     if (token === undefined) {
       await runBatch(fn, message, side, send)
-      return { type: 'result', id: message.id, value: undefined, sent, retire }
+      return { type: 'result', id: message.id, value: undefined, sent, retire, took: took() }
     }
     // Cancelled while it waited for this worker: do not start it.
     token.throwIfCancelled()
@@ -91,9 +94,17 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
       message.flat,
     )
     checkResult(message.task, value)
-    return { type: 'result', id: message.id, value, sent, retire }
+    return { type: 'result', id: message.id, value, sent, retire, took: took() }
   } catch (error) {
-    return { type: 'error', id: message.id, error: encodeError(error), init: false, sent, retire }
+    return {
+      type: 'error',
+      id: message.id,
+      error: encodeError(error),
+      init: false,
+      sent,
+      retire,
+      took: took(),
+    }
   } finally {
     if (token !== undefined) side.done(message, token)
   }
