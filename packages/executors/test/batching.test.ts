@@ -5,7 +5,7 @@
  * in a thread pool); an interrupt stopping only it; a worker dying mid-batch failing only the
  * call it was running.
  *
- * The pool batches only calls of a task it has seen finish in under a millisecond, so each test
+ * The pool batches only calls of a task it has seen run for under 0.1 ms, so each test
  * warms it up first. In a thread pool a batched call's token is a slot of the batch's shared
  * buffer (`currentToken().index` above 0), which is how the tests see that batches happened.
  */

@@ -143,7 +143,7 @@ export const BATCH_MS = 5
  * worker are batched: for them a message per call is a large share of the cost, while longer
  * calls are better spread over free workers one at a time.
  */
-export const BATCH_BELOW_MS = 1
+export const BATCH_BELOW_MS = 0.1
 
 export class ExecutionCore<P> {
   readonly #options: CoreOptions
@@ -323,7 +323,10 @@ export class ExecutionCore<P> {
     const average = this.#callTime.get(key)
     // Inline tasks made on the fly could each add a key: forget them all now and then.
     if (average === undefined && this.#callTime.size >= 1_000) this.#callTime.clear()
-    this.#callTime.set(key, average === undefined ? took : (average + took) / 2)
+    // A slower call counts at once, a quicker one by halves: calls of one task can differ
+    // widely (factorials of growing numbers), and batching slow calls costs more than sending
+    // quick ones one by one.
+    this.#callTime.set(key, average === undefined || took > average ? took : (average + took) / 2)
   }
 
   #runBatch(
