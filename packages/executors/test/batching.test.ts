@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest'
 import { CALLER_STACKS_PER_TURN } from '../src/pool-executor.js'
 import {
   CancelledError,
+  DataCloneError,
   ProcessPoolExecutor,
   taskModule,
   ThreadPoolExecutor,
@@ -30,12 +31,12 @@ const pools = [
   {
     name: 'ThreadPoolExecutor',
     threads: true,
-    create: () => new ThreadPoolExecutor({ maxWorkers: 2 }),
+    create: () => new ThreadPoolExecutor({ maxWorkers: 2, gracePeriod: 200 }),
   },
   {
     name: 'ProcessPoolExecutor',
     threads: false,
-    create: () => new ProcessPoolExecutor({ maxWorkers: 2 }),
+    create: () => new ProcessPoolExecutor({ maxWorkers: 2, gracePeriod: 200 }),
   },
 ] as const
 
@@ -140,6 +141,40 @@ describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create })
     for (const [i, future] of futures.entries()) {
       if (i !== 200) expect((await future).value).toBe(i)
     }
+  })
+
+  it('cancel({ interrupt: true }) of a batched call that ignores it terminates its worker; the rest complete', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const futures = range(400).map((i) =>
+      i === 200 ? pool.submit(tasks.act, 'hang', i) : pool.submit(tasks.act, 'value', i),
+    )
+    const hanging = futures[200]!
+    hanging.onProgress(() => hanging.cancel({ interrupt: true }))
+    await settled(futures)
+    await expect(hanging).rejects.toBeInstanceOf(CancelledError)
+    for (const [i, future] of futures.entries()) {
+      if (i !== 200) expect((await future).value).toBe(i)
+    }
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0 })
+    await expect(pool.submit(tasks.add, 20, 22)).resolves.toBe(42)
+  })
+
+  it('fails a batched call whose result cannot be sent back with DataCloneError; the rest complete', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const futures = range(400).map((i) =>
+      i === 200 ? pool.submit(tasks.act, 'unsendable', i) : pool.submit(tasks.act, 'value', i),
+    )
+    await settled(futures)
+    const error = await futures[200]!.exception()
+    expect(error).toBeInstanceOf(DataCloneError)
+    expect((error as Error).message).toMatch(/result of `act` cannot be sent back/)
+    for (const [i, future] of futures.entries()) {
+      if (i !== 200) expect((await future).value).toBe(i)
+    }
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0 })
+    await expect(pool.submit(tasks.add, 20, 22)).resolves.toBe(42)
   })
 
   it('shutdown({ cancelFutures: true }) cancels batched futures not yet started, and returns', async () => {

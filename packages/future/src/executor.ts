@@ -255,9 +255,10 @@ export abstract class AbstractExecutor implements Executor {
     items: readonly T[],
     options: TaskOptions,
   ): Future<Array<Awaited<R>>> {
+    // Array.from, not map: a hole in a sparse input is a call with `undefined`, as for-of reads it.
     return this.scheduleChunk(
       task,
-      items.map((item): [T] => [item]),
+      Array.from(items, (item): [T] => [item]),
       options,
     )
   }

@@ -172,6 +172,20 @@ describe('AbstractExecutor', () => {
       )
     })
 
+    it('calls the task for every slot of a sparse array, holes included, as for-of reads it', async () => {
+      await using executor = new TestExecutor()
+      // eslint-disable-next-line no-sparse-arrays
+      const sparse = [1, , 3] as Array<number | undefined>
+      const orHole = (n: number | undefined): number | string => n ?? 'hole'
+      for (const chunksize of [1, 2, 3]) {
+        await expect(collect(executor.map(orHole, sparse, { chunksize }))).resolves.toEqual([
+          1,
+          'hole',
+          3,
+        ])
+      }
+    })
+
     it('yields in input order even when later tasks finish first', async () => {
       await using executor = new TestExecutor(3)
       const { task, open } = gated()

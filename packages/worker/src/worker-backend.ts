@@ -168,8 +168,9 @@ export interface RunningBatch {
   readonly outcome: Promise<{ readonly unstarted: readonly number[] }>
   /**
    * Takes call `index` back before the worker starts it. Exact for threads (the worker and the
-   * parent race for one shared flag); for processes the call is skipped if the message arrives
-   * before the worker reaches it, and otherwise its token is cancelled and its outcome dropped.
+   * parent race for one shared flag). A process runs its calls in order, so the first call not
+   * yet reported counts as started; a later one is skipped if the message arrives before the
+   * worker reaches it, and otherwise its token is cancelled and its outcome dropped.
    *
    * @returns `true` if the call will not be reported; `false` if the worker has started it.
    */
@@ -409,6 +410,9 @@ export class WorkerBackend {
           const flag = Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED)
           if (flag === BATCH_STARTED) return false
         } else {
+          // A process runs its calls in order: once the batch has reached it, the first call
+          // neither reported nor taken back is the one it is running (or about to run).
+          if (unit.sendToWorker !== undefined && index === firstOpen(batch)) return false
           this.#cancelCall(unit, index)
         }
         batch.claimed[index] = 1
@@ -708,6 +712,14 @@ function describeCause(cause: unknown): string {
   const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown }
   if (typeof message === 'string') return typeof name === 'string' ? `${name}: ${message}` : message
   return String(cause)
+}
+
+/** The first call of `batch` neither reported nor taken back. */
+function firstOpen(batch: Batch): number {
+  for (let index = 0; index < batch.calls.length; index++) {
+    if (batch.reported[index] === 0 && batch.claimed[index] === 0) return index
+  }
+  return -1
 }
 
 function noop(): void {}

@@ -358,9 +358,13 @@ export class ExecutionCore<P> {
       this.#batches.delete(record)
       const took = performance.now() - record.startedAt
       this.#busyTime += took
-      if (unstarted.length < items.length) {
-        this.#timeCall(key, took / (items.length - unstarted.length))
+      let ran = items.length - unstarted.length
+      for (const item of items) {
+        if (item.claimed) ran--
+        // The worker is done with the batch: an interrupt's deadline has nothing left to stop.
+        item.clearGraceTimer?.()
       }
+      if (ran > 0) this.#timeCall(key, took / ran)
       // Calls whose worker died before starting them go back to the front of the queue, to run
       // one by one (so a call that kills workers cannot take a batch down again).
       for (const index of [...unstarted].reverse()) {

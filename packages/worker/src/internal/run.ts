@@ -55,9 +55,10 @@ export async function runMessage(message: RunMessage, side: WorkerSide): Promise
   let sent = 0
   tasksRun++
   const retire = message.maxTasks !== undefined && tasksRun >= message.maxTasks
+  // Counted once sent: a value that cannot be sent (it throws) must not be waited for.
   const send = (value: SideMessage): void => {
-    sent++
     side.send(message, value)
+    sent++
   }
   try {
     if (message.init !== undefined) {
@@ -120,26 +121,51 @@ async function runBatch(
   side: WorkerSide,
   send: (value: SideMessage) => void,
 ): Promise<void> {
-  const { id, args } = message
-  for (let index = 0; index < args.length; index++) {
+  for (let index = 0; index < message.args.length; index++) {
     const token = side.itemToken(message, index)
     if (token === undefined) continue
     try {
-      const value = await invokeTask(
-        fn,
-        message.flat ? [args[index]] : (args[index] as unknown[]),
-        false,
-        { token, progress: (value) => send({ type: 'progress', id, index, value }) },
-        ignore,
-        true,
-      )
-      checkResult(message.task, value)
-      send({ type: 'item', id, index, value })
-    } catch (error) {
-      send({ type: 'item', id, index, error: encodeError(error) })
+      await runCall(fn, message, index, token, send)
     } finally {
       side.done(message, token)
     }
+  }
+}
+
+/** Runs call `index` of a batch and reports how it ended. */
+async function runCall(
+  fn: AnyFunction,
+  message: RunMessage,
+  index: number,
+  token: CancelToken,
+  send: (value: SideMessage) => void,
+): Promise<void> {
+  const { id, args } = message
+  let value: unknown
+  try {
+    value = await invokeTask(
+      fn,
+      message.flat ? [args[index]] : (args[index] as unknown[]),
+      false,
+      { token, progress: (value) => send({ type: 'progress', id, index, value }) },
+      ignore,
+      true,
+    )
+    checkResult(message.task, value)
+  } catch (error) {
+    send({ type: 'item', id, index, error: encodeError(error) })
+    return
+  }
+  try {
+    send({ type: 'item', id, index, value })
+  } catch (error) {
+    // Deeper than the check looks, or inside a class instance: the result could not be sent.
+    const failure = new DataCloneError(
+      `The result of \`${message.task.name}\` cannot be sent back to the caller (${String((error as Error).message)}): return plain data`,
+      undefined,
+      { cause: error },
+    )
+    send({ type: 'item', id, index, error: encodeError(failure) })
   }
 }
 
