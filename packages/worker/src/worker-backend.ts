@@ -208,7 +208,6 @@ interface Unit {
   received: number
   expected: number | undefined
   allReceived: (() => void) | undefined
-  retireWorker: boolean
 }
 
 type PoolWorker = TinypoolWorker & {
@@ -292,42 +291,20 @@ export class WorkerBackend {
 
   /** Hands `request` to a worker. The caller makes sure one can start it now. */
   run(request: UnitRequest): RunningUnit {
-    const id = this.#nextId++
     const isThread = this.#options.runtime === 'thread'
     const token = isThread ? new Int32Array(new SharedArrayBuffer(4)) : undefined
-    const unit: Unit = {
-      id,
-      request,
-      batch: undefined,
-      token,
-      sendToWorker: undefined,
-      cancelled: false,
-      crashCause: undefined,
-      received: 0,
-      expected: undefined,
-      allReceived: undefined,
-      retireWorker: false,
-      channel: this.#channelFor(() => unit),
-    }
-    const message: RunMessage = {
-      type: 'run',
-      id,
-      task: request.task,
-      args: request.args,
-      chunk: request.chunk,
-      flat: request.flat ?? false,
-      batch: false,
-      cancel: token?.buffer,
-      init: this.#options.initializer,
-      maxTasks: this.#options.maxTasksPerChild,
-      channel: this.#channelName,
-    }
-    this.#units.set(id, unit)
-    const running = this.#pool.run(message, {
-      channel: unit.channel,
-      ...(isThread && request.transfer.length > 0 ? { transferList: [...request.transfer] } : {}),
-    }) as Promise<ReplyMessage>
-    this.#watchWorkers()
+    const { unit, running } = this.#launch(
+      { request, batch: undefined, token },
+      {
+        task: request.task,
+        args: request.args,
+        chunk: request.chunk,
+        flat: request.flat ?? false,
+        batch: false,
+        cancel: token?.buffer,
+      },
+      isThread && request.transfer.length > 0 ? [...request.transfer] : undefined,
+    )
     const outcome = running.then(
       (reply) => this.#onReply(unit, reply),
       (error: unknown) => this.#onFailure(unit, error),
@@ -346,7 +323,6 @@ export class WorkerBackend {
    * start the batch now.
    */
   runBatch(task: TaskSpec, calls: readonly BatchCall[], listener: BatchListener): RunningBatch {
-    const id = this.#nextId++
     const n = calls.length
     const isThread = this.#options.runtime === 'thread'
     const buffer = isThread ? new SharedArrayBuffer(8 * n) : undefined
@@ -359,45 +335,24 @@ export class WorkerBackend {
       flags: buffer === undefined ? undefined : new Int32Array(buffer),
       port: ports?.port1,
     }
-    const unit: Unit = {
-      id,
-      request: undefined,
-      batch,
-      token: undefined,
-      sendToWorker: undefined,
-      cancelled: false,
-      crashCause: undefined,
-      received: 0,
-      expected: undefined,
-      allReceived: undefined,
-      retireWorker: false,
-      channel: this.#channelFor(() => unit),
-    }
+    // One-argument calls travel as a flat list of those arguments: far cheaper to clone.
+    const flat = calls.every((call) => call.args.length === 1)
+    const { unit, running } = this.#launch(
+      { request: undefined, batch, token: undefined },
+      {
+        task,
+        args: calls.map((call) => (flat ? call.args[0] : call.args)),
+        chunk: false,
+        flat,
+        batch: true,
+        cancel: buffer,
+        port: ports?.port2,
+      },
+      ports === undefined ? undefined : [ports.port2],
+    )
     ports?.port1.on('message', (message: unknown) => {
       if (isSideMessage(message)) this.#onSideMessage(unit, message)
     })
-    // One-argument calls travel as a flat list of those arguments: far cheaper to clone.
-    const flat = calls.every((call) => call.args.length === 1)
-    const message: RunMessage = {
-      type: 'run',
-      id,
-      task,
-      args: calls.map((call) => (flat ? call.args[0] : call.args)),
-      chunk: false,
-      flat,
-      batch: true,
-      cancel: buffer,
-      port: ports?.port2,
-      init: this.#options.initializer,
-      maxTasks: this.#options.maxTasksPerChild,
-      channel: this.#channelName,
-    }
-    this.#units.set(id, unit)
-    const running = this.#pool.run(message, {
-      channel: unit.channel,
-      ...(ports === undefined ? {} : { transferList: [ports.port2] }),
-    }) as Promise<ReplyMessage>
-    this.#watchWorkers()
     const outcome = running.then(
       (reply) => this.#onBatchReply(unit, batch, reply),
       (error: unknown) => this.#onBatchFailure(unit, batch, error),
@@ -440,6 +395,41 @@ export class WorkerBackend {
       liveBackends.delete(this)
     })
     return this.#destroyed
+  }
+
+  /** Registers a unit of work and hands its message to tinypool. */
+  #launch(
+    of: Pick<Unit, 'request' | 'batch' | 'token'>,
+    work: Omit<RunMessage, 'type' | 'id' | 'init' | 'maxTasks' | 'channel'>,
+    transferList: Transferable[] | undefined,
+  ): { readonly unit: Unit; readonly running: Promise<ReplyMessage> } {
+    const id = this.#nextId++
+    const unit: Unit = {
+      id,
+      ...of,
+      sendToWorker: undefined,
+      cancelled: false,
+      crashCause: undefined,
+      received: 0,
+      expected: undefined,
+      allReceived: undefined,
+      channel: this.#channelFor(() => unit),
+    }
+    const message: RunMessage = {
+      type: 'run',
+      id,
+      ...work,
+      init: this.#options.initializer,
+      maxTasks: this.#options.maxTasksPerChild,
+      channel: this.#channelName,
+    }
+    this.#units.set(id, unit)
+    const running = this.#pool.run(message, {
+      channel: unit.channel,
+      ...(transferList === undefined ? {} : { transferList }),
+    }) as Promise<ReplyMessage>
+    this.#watchWorkers()
+    return { unit, running }
   }
 
   /** The per-unit channel tinypool attaches to the worker running it (and, for processes, relays). */
