@@ -1,3 +1,6 @@
+/** Where a class's id for the worker's class registry is kept (see `@concurrent/worker`). */
+const classId = Symbol.for('concurrent.classId')
+
 /**
  * Raised when a wait for a future (or for `map`, `asCompleted`, a task's own deadline) runs out
  * of time. Waiting with a timeout never changes the future itself: it keeps running.
@@ -179,4 +182,16 @@ export class WorkerCrashedError extends Error {
     this.signal = details.signal ?? null
     this.workerId = details.workerId
   }
+}
+
+// Each class is marked with its id under a global symbol: the worker's error codec recognises
+// an error made by any copy of this module (a bundled worker entry beside `node_modules`).
+for (const [ctor, id] of [
+  [TimeoutError, 'TimeoutError'],
+  [InvalidStateError, 'InvalidStateError'],
+  [ShutdownError, 'ShutdownError'],
+  [BrokenExecutorError, 'BrokenExecutorError'],
+  [WorkerCrashedError, 'WorkerCrashedError'],
+] as const) {
+  if (!Object.hasOwn(ctor, classId)) Object.defineProperty(ctor, classId, { value: id })
 }

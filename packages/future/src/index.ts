@@ -10,7 +10,9 @@ export {
 export {
   AbstractExecutor,
   checkTaskOptions,
+  DEFAULT_BUFFERSIZE,
   mergeTaskOptions,
+  type ChunkResult,
   type Executor,
   type MapOptions,
   type ShutdownOptions,

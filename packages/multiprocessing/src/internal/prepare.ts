@@ -6,7 +6,8 @@
  * handles) is released by the caller once the task is over.
  */
 import type { Task } from '@concurrent/future'
-import { taskModule, taskSpecOf, type TaskSpec } from '@concurrent/worker'
+import { taskModule } from '@concurrent/worker'
+import { taskSpecOf, type TaskSpec } from '@concurrent/worker/internal'
 
 import { marshal, type Destination } from './marshal.js'
 

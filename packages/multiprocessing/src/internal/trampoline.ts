@@ -7,7 +7,8 @@
  *
  * It is loaded by URL in each worker, like any task module, and never imported by the parent.
  */
-import { lookupTask, reportProgress, type TaskSpec } from '@concurrent/worker'
+import { reportProgress } from '@concurrent/worker'
+import { lookupTask, type TaskSpec } from '@concurrent/worker/internal'
 
 import { revive } from './marshal.js'
 import { PID_REPORT } from './pid-report.js'
