@@ -71,7 +71,7 @@ export class AsyncExecutor extends PoolExecutor {
     }
     super(
       { ...resolved, onWorkerCrash: 'replace', name: 'AsyncExecutor', batch: false },
-      { runner: new InProcessRunner() as Runner<unknown>, prepare: prepare as Preparer<unknown> },
+      { runner: new InProcessRunner(), prepare: prepare },
     )
   }
 }
@@ -119,7 +119,11 @@ class InProcessRunner implements Runner<LocalTask> {
         // Never call the task inside submit(): the caller gets its future first (to add
         // progress listeners, say), as with the worker pools and Python's executors.
         const fn = isTaskRef(call.task)
-          ? await lookupTask({ kind: 'module', url: call.task.moduleUrl, name: call.task.exportName })
+          ? await lookupTask({
+              kind: 'module',
+              url: call.task.moduleUrl,
+              name: call.task.exportName,
+            })
           : await Promise.resolve(call.task)
         if (token.cancelled) return { kind: 'withdrawn' }
         const value = await invoke(fn, call.work, {

@@ -188,7 +188,7 @@ describe('AbstractExecutor', () => {
       await expect(results.next()).resolves.toEqual({ done: false, value: 0 })
       await new Promise((resolve) => setTimeout(resolve, 20))
       expect(read).toBeLessThanOrEqual(DEFAULT_BUFFERSIZE + 1)
-      await results.return()
+      await results.return?.()
     })
 
     it('reads the whole input ahead with buffersize: Infinity', async () => {
@@ -199,7 +199,7 @@ describe('AbstractExecutor', () => {
       }
       const results = executor.map((n: number) => n, counted(), { buffersize: Infinity })
       expect(read).toBe(5_000)
-      await results.return()
+      await results.return?.()
     })
 
     it('yields results in input order (test_map)', async () => {

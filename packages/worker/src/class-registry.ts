@@ -203,7 +203,10 @@ export function registeredClass(id: string): RegisteredClass | undefined {
  *
  * @internal
  */
-export function isInstance<T>(value: unknown, ctor: abstract new (...args: never[]) => T): value is T {
+export function isInstance<T>(
+  value: unknown,
+  ctor: abstract new (...args: never[]) => T,
+): value is T {
   if (value instanceof ctor) return true
   if (typeof value !== 'object' || value === null || !Object.hasOwn(ctor, kClassId)) return false
   const id = (ctor as unknown as Record<symbol, unknown>)[kClassId]

@@ -37,8 +37,4 @@ export type { TaskSpec } from './internal/protocol.js'
 export { invoke, lookup as lookupTask, type Invocation, type Work } from './internal/run.js'
 export { runInTaskContext, type TaskContext } from './task-context.js'
 export { transferListOf } from './transfer.js'
-export {
-  MAX_START_FAILURES,
-  WorkerBackend,
-  type WorkerBackendOptions,
-} from './worker-backend.js'
+export { MAX_START_FAILURES, WorkerBackend, type WorkerBackendOptions } from './worker-backend.js'

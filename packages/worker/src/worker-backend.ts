@@ -293,7 +293,8 @@ export class WorkerBackend implements Runner<TaskSpec> {
       // A value deeper than the call-site check looks could not be cloned: nothing was sent,
       // and the worker is free for the next call.
       const failure = cloneFailure(error)
-      for (const slot of slots) this.#settle(undefined, slot, { kind: 'error', error: failure, took: 0 })
+      for (const slot of slots)
+        this.#settle(undefined, slot, { kind: 'error', error: failure, took: 0 })
       this.#becomeIdle(worker)
       return
     }
@@ -464,7 +465,15 @@ export class WorkerBackend implements Runner<TaskSpec> {
         this.#break(
           new BrokenExecutorError(
             `the initializer of ${this.#options.name} ended its worker (${how(exitCode, signal)}) before it finished, so the executor can run no tasks`,
-            { cause: crashError(`the worker ${how(exitCode, signal)} while running the initializer`, worker, exitCode, signal, cause) },
+            {
+              cause: crashError(
+                `the worker ${how(exitCode, signal)} while running the initializer`,
+                worker,
+                exitCode,
+                signal,
+                cause,
+              ),
+            },
           ),
         )
         break
@@ -525,15 +534,24 @@ export class WorkerBackend implements Runner<TaskSpec> {
         started = !blamed && worker.wasReady
       }
       if (!started) {
-        this.#settle(undefined, slot, this.#broken === undefined ? { kind: 'unstarted' } : this.#unrunnable())
+        this.#settle(
+          undefined,
+          slot,
+          this.#broken === undefined ? { kind: 'unstarted' } : this.#unrunnable(),
+        )
         return
       }
       blamed = true
-      const message =
-        inFlight.ended ?? `the worker running this task ${how(exitCode, signal)}`
+      const message = inFlight.ended ?? `the worker running this task ${how(exitCode, signal)}`
       this.#settle(undefined, slot, {
         kind: 'crash',
-        error: crashError(message, worker, exitCode, signal, inFlight.ended === undefined ? cause : undefined),
+        error: crashError(
+          message,
+          worker,
+          exitCode,
+          signal,
+          inFlight.ended === undefined ? cause : undefined,
+        ),
       })
     })
   }
@@ -589,7 +607,9 @@ function pack(slots: readonly Slot[]): {
 function outcomeOf(call: Call, message: DoneMessage | FailMessage): CallOutcome {
   const chunk = call.work.kind !== 'call'
   if (message.type === 'done') {
-    const value = chunk ? ({ values: message.value as ArrayLike<unknown> } satisfies ChunkResult<unknown>) : message.value
+    const value = chunk
+      ? ({ values: message.value as ArrayLike<unknown> } satisfies ChunkResult<unknown>)
+      : message.value
     return { kind: 'value', value, took: message.took }
   }
   const error = decodeError(message.error, call.callerStack?.())

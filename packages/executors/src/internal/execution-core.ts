@@ -217,7 +217,12 @@ export class ExecutionCore<T> {
       yield: onYield,
     }
     const full: Call<T> = { ...call, listener }
-    const item = new WorkItem<T>(future as TaskFuture<unknown>, full, options, this.#keyOf(full, options))
+    const item = new WorkItem<T>(
+      future,
+      full,
+      options,
+      this.#keyOf(full, options),
+    )
     const { signal } = options
     if (signal?.aborted === true) {
       item.state = DONE
@@ -376,7 +381,11 @@ export class ExecutionCore<T> {
     // A bounded queue sends no batches: a map paced to maxQueue counts on a slot coming free
     // the moment a task settles, which a batch's worker is not until the batch is over.
     if (this.#options.maxQueue !== Infinity) return undefined
-    if (call.work.kind !== 'call' || call.transfer.length > 0 || call.listener.yield !== undefined) {
+    if (
+      call.work.kind !== 'call' ||
+      call.transfer.length > 0 ||
+      call.listener.yield !== undefined
+    ) {
       return undefined
     }
     if (options.signal !== undefined) return undefined

@@ -79,7 +79,8 @@ process.on('message', (raw: unknown) => {
 
 process.on('uncaughtException', (error) => {
   const exit = (): never => process.exit(1)
-  if (process.connected) process.send?.(branded({ type: 'crash', error: encodeError(error) }), undefined, {}, exit)
+  if (process.connected)
+    process.send?.(branded({ type: 'crash', error: encodeError(error) }), undefined, {}, exit)
   else exit()
   setTimeout(exit, 1_000).unref()
 })

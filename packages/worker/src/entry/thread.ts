@@ -25,7 +25,10 @@ let claims: { readonly buffer: SharedArrayBuffer; readonly flags: Int32Array } |
 
 const runtime = new WorkerRuntime({
   send(message, transfer) {
-    port.postMessage(message, transfer === undefined || transfer.length === 0 ? undefined : [...transfer])
+    port.postMessage(
+      message,
+      transfer === undefined || transfer.length === 0 ? undefined : [...transfer],
+    )
   },
   claim(message: RunMessage, index: number): CancelToken | undefined {
     const buffer = message.shared

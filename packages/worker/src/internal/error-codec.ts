@@ -164,7 +164,7 @@ function decode(encoded: EncodedError, callerStack?: string): unknown {
   }
   const Class = (registeredClass(String(encoded.ctor))?.ctor ?? Error) as new () => Error
   const errors = Array.isArray(encoded.errors)
-    ? encoded.errors.map((inner) => decodeError(inner))
+    ? (encoded.errors as readonly EncodedError[]).map((inner) => decodeError(inner))
     : undefined
   const message = String(encoded.message)
   const name = String(encoded.name)
@@ -176,7 +176,12 @@ function decode(encoded: EncodedError, callerStack?: string): unknown {
       : new AggregateError(errors, message)
   if (typeof encoded.props === 'object' && encoded.props !== null) {
     for (const [key, value] of Object.entries(encoded.props)) {
-      Object.defineProperty(error, key, { value, writable: true, configurable: true, enumerable: true })
+      Object.defineProperty(error, key, {
+        value,
+        writable: true,
+        configurable: true,
+        enumerable: true,
+      })
     }
   }
   if (error.name !== name) {
@@ -187,7 +192,7 @@ function decode(encoded: EncodedError, callerStack?: string): unknown {
       enumerable: false,
     })
   }
-  if (encoded.hasCause === true && encoded.cause !== undefined) {
+  if (encoded.hasCause && encoded.cause !== undefined) {
     Object.defineProperty(error, 'cause', {
       value: decodeError(encoded.cause),
       writable: true,

@@ -50,7 +50,11 @@ export function taskKey(spec: TaskSpec): string {
  * @throws `DataCloneError` naming the argument that cannot be sent; as {@link taskSpecOf}.
  * @internal
  */
-export function prepareCall(task: unknown, args: readonly unknown[], runtime: Runtime): PreparedCall {
+export function prepareCall(
+  task: unknown,
+  args: readonly unknown[],
+  runtime: Runtime,
+): PreparedCall {
   const spec = taskSpecOf(task)
   checkCloneable(args, spec.name)
   return {

@@ -237,7 +237,9 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
   return (
     Array.isArray(value) ||
     (ArrayBuffer.isView(value) && !(value instanceof DataView)) ||
-    (typeof value === 'object' && value !== null && typeof (value as { length?: unknown }).length === 'number')
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { length?: unknown }).length === 'number')
   )
 }
 

@@ -122,7 +122,11 @@ export class WorkerRuntime {
   async #drain(): Promise<void> {
     this.#running = true
     try {
-      for (let message = this.#waiting.shift(); message !== undefined; message = this.#waiting.shift()) {
+      for (
+        let message = this.#waiting.shift();
+        message !== undefined;
+        message = this.#waiting.shift()
+      ) {
         await this.#run(message)
       }
     } finally {
@@ -158,7 +162,12 @@ export class WorkerRuntime {
     }
   }
 
-  async #runCall(fn: AnyFunction, message: RunMessage, index: number, token: CancelToken): Promise<void> {
+  async #runCall(
+    fn: AnyFunction,
+    message: RunMessage,
+    index: number,
+    token: CancelToken,
+  ): Promise<void> {
     const id = message.id + index
     const startedAt = performance.now()
     const took = (): number => performance.now() - startedAt

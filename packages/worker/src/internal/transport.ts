@@ -106,9 +106,7 @@ const STDERR_TAIL = 4_096
  * @internal
  */
 export function startWorker(options: TransportOptions, events: TransportEvents): Transport {
-  return options.runtime === 'thread'
-    ? startThread(options, events)
-    : startProcess(options, events)
+  return options.runtime === 'thread' ? startThread(options, events) : startProcess(options, events)
 }
 
 function startThread(options: TransportOptions, events: TransportEvents): Transport {
@@ -134,7 +132,11 @@ function startThread(options: TransportOptions, events: TransportEvents): Transp
   worker.once('exit', (code) => {
     // Whatever the thread posted before it died is already queued on the port: report it
     // first, so a finished call is never mistaken for the one that crashed.
-    for (let entry = receiveMessageOnPort(port1); entry !== undefined; entry = receiveMessageOnPort(port1)) {
+    for (
+      let entry = receiveMessageOnPort(port1);
+      entry !== undefined;
+      entry = receiveMessageOnPort(port1)
+    ) {
       events.message(entry.message)
     }
     port1.close()
@@ -203,6 +205,9 @@ function startProcess(options: TransportOptions, events: TransportEvents): Trans
     if (child.exitCode === null && child.signalCode === null) child.kill(signal)
   }
   const send = (message: ParentMessage): void => {
+    // No channel: the spawn failed before it was set up (no file descriptors left); the
+    // process reports why with 'error', then 'close'.
+    if (typeof child.send !== 'function') return
     // Serialization happens in send(), synchronously: a value that cannot be cloned throws
     // here. A channel that broke is reported to the callback; the process is going away.
     child.send(branded(message), undefined, {}, (error) => {
