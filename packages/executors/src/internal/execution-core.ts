@@ -217,12 +217,7 @@ export class ExecutionCore<T> {
       yield: onYield,
     }
     const full: Call<T> = { ...call, listener }
-    const item = new WorkItem<T>(
-      future,
-      full,
-      options,
-      this.#keyOf(full, options),
-    )
+    const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
     const { signal } = options
     if (signal?.aborted === true) {
       item.state = DONE
