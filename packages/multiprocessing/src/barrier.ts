@@ -206,13 +206,13 @@ export class Barrier {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Barrier', 'a Barrier', {
+    return threadOnlyDescriptor(context, 'Barrier', 'a Barrier', () => ({
       buffer: this.#buffer,
       parties: this.parties,
       timeout: this.#timeout,
       lock: this.#lock[kMarshal](context),
       condition: this.#condition[kMarshal](context),
-    })
+    }))
   }
 
   #deadline(options: SyncWaitOptions): number | undefined {

@@ -307,11 +307,10 @@ export class Condition {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    const lock = this.#lock[kMarshal](context)
-    return threadOnlyDescriptor(context, 'Condition', 'a Condition', {
+    return threadOnlyDescriptor(context, 'Condition', 'a Condition', () => ({
       buffer: this.#buffer,
-      lock,
-    })
+      lock: this.#lock[kMarshal](context),
+    }))
   }
 
   #conditionLock(): ConditionLock {

@@ -155,11 +155,11 @@ export class SharedValue<C extends Typecode = Typecode> {
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
     const what = `a shared Value ('${this.typecode}')`
-    return threadOnlyDescriptor(context, 'Value', what, {
+    return threadOnlyDescriptor(context, 'Value', what, () => ({
       typecode: this.typecode,
       buffer: this.#array.buffer,
       lock: this.#lock === undefined ? null : this.#lock[kMarshal](context),
-    })
+    }))
   }
 }
 
