@@ -12,7 +12,7 @@ import { Lock } from './lock.js'
 import {
   defineReviver,
   kMarshal,
-  revive,
+  reviveDescriptor,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
@@ -284,8 +284,8 @@ export class Barrier {
 defineReviver('Barrier', (descriptor) => {
   reviving = {
     buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: revive(descriptor['lock']) as Lock,
-    condition: revive(descriptor['condition']) as Condition,
+    lock: reviveDescriptor(descriptor['lock']) as Lock,
+    condition: reviveDescriptor(descriptor['condition']) as Condition,
     timeout: descriptor['timeout'] as number | undefined,
   }
   return new Barrier(descriptor['parties'] as number)

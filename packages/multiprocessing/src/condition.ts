@@ -14,7 +14,7 @@ import type { Lock } from './lock.js'
 import {
   defineReviver,
   kMarshal,
-  revive,
+  reviveDescriptor,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
@@ -380,7 +380,7 @@ export class Condition {
 defineReviver('Condition', (descriptor) => {
   reviving = {
     buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: revive(descriptor['lock']) as Lock | RLock,
+    lock: reviveDescriptor(descriptor['lock']) as Lock | RLock,
   }
   return new Condition()
 })
