@@ -404,5 +404,6 @@ function noop(): void {
  * chunk that held several frames), so a kept item never pins memory it does not use.
  */
 function own(bytes: Packed): Packed {
-  return bytes.byteLength * 2 < bytes.buffer.byteLength ? bytes.slice() : bytes
+  // `new Uint8Array(view)` copies (a Buffer's `slice` would not).
+  return bytes.byteLength * 2 < bytes.buffer.byteLength ? new Uint8Array(bytes) : bytes
 }

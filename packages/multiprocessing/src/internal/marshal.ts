@@ -130,6 +130,7 @@ function walk(
     let copy: unknown[] | undefined
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i]
+      if (typeof item !== 'object' || item === null) continue
       const next = inner(item, i, () => `${where()}[${i}]`)
       if (next !== item) (copy ??= value.slice())[i] = next
     }

@@ -228,6 +228,20 @@ describe('Broker', () => {
     await client.closed
   })
 
+  it('keeps a small item in memory of its own, not as a view of a bigger socket buffer', async () => {
+    const broker = newBroker()
+    const state = new QueueState(Infinity)
+    const channel = broker.publish(state)
+    const client = rawClient(broker)
+    client.send({ type: 'push', channel, value: packed('small') })
+    client.send({ type: 'size', req: 1, channel })
+    expect(await client.reply(1)).toMatchObject({ ok: true, value: 1 })
+    const stored = await localGet(state)
+    expect(Buffer.from(stored)).toEqual(packed('small'))
+    expect(stored.buffer.byteLength).toBe(stored.byteLength)
+    client.destroy()
+  })
+
   it('closes a connection that reuses the number of a request holding a value, and puts the value back', async () => {
     const broker = newBroker()
     const state = new QueueState(Infinity)
