@@ -128,18 +128,16 @@ export class Client {
       queueMicrotask(() => settle({ type: 'reply', req, ok: false, failure: 'gone' }, cause))
       return req
     }
-    this.flush()
     if (this.#pending.size === 0) this.#socket.ref()
     this.#pending.set(req, { type: call.type, settle })
-    this.#socket.write(frame)
+    this.#socket.write(this.#withSettles(frame))
     return req
   }
 
   /** Sends a one-way message (dropped if the owner is gone). */
   post(message: Request): void {
     if (this.#gone) return
-    this.flush()
-    this.#socket.write(encodeFrame(message))
+    this.#socket.write(this.#withSettles(encodeFrame(message)))
   }
 
   /**
@@ -158,9 +156,10 @@ export class Client {
       throw cloneError(error, what)
     }
     if (this.#gone) return Promise.resolve(false)
-    this.flush()
     return new Promise((resolve) => {
-      this.#socket.write(frame, (error) => resolve(error === undefined || error === null))
+      this.#socket.write(this.#withSettles(frame), (error) =>
+        resolve(error === undefined || error === null),
+      )
     })
   }
 
@@ -180,10 +179,16 @@ export class Client {
   flush(): void {
     this.#flushing = false
     if (this.#kept.length === 0 || this.#gone) return
-    const kept = this.#kept
+    this.#socket.write(this.#withSettles(Buffer.alloc(0)))
+  }
+
+  /** `frame` after the confirmations of kept values, in one write: they go first. */
+  #withSettles(frame: Buffer): Buffer {
+    if (this.#kept.length === 0) return frame
+    const frames = this.#kept.map((req) => encodeFrame({ type: 'settle', req, keep: true }))
     this.#kept = []
-    const frames = kept.map((req) => encodeFrame({ type: 'settle', req, keep: true }))
-    this.#socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames))
+    frames.push(frame)
+    return Buffer.concat(frames)
   }
 }
 
