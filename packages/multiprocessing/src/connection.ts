@@ -156,6 +156,8 @@ export class Connection<T = unknown> implements Disposable {
    * @throws {@link BrokenPipeError} when every handle on the other end is closed.
    * @throws `DataCloneError` when the value cannot be copied (a function; a lock or shared
    * memory, which travel only as task arguments).
+   * @throws RangeError when the value takes more than {@link MAX_MESSAGE_BYTES} once
+   * serialized (nothing is sent).
    * @throws `InvalidStateError` when this handle is closed or cannot send.
    * @example
    * ```ts

@@ -118,7 +118,11 @@ const ITEM = 'the item put on the Queue'
  * - **Cancel**: a `get` given up — its `signal` aborted, or the task running it was cancelled —
  *   takes nothing: an item that was on its way is put back in front of the queue, so none is
  *   lost.
- * - **Crash**: a task that dies while waiting takes nothing with it; the items stay.
+ * - **Crash**: a consumer that dies takes nothing with it. An item it had taken but not yet
+ *   confirmed (it confirms once its code has run with the item) goes back in front of the
+ *   queue, so none is lost, and one that had reached its code may be delivered again: at least
+ *   once when a consumer dies, exactly once otherwise.
+ * - **Size**: an item takes at most {@link MAX_MESSAGE_BYTES} (64 MiB) once serialized.
  * - **Lifetime**: the items live in the thread that created the queue, and go when it exits
  *   (a handle elsewhere then fails with {@link EOFError} or {@link BrokenPipeError}). Create
  *   queues in the main program.
@@ -171,6 +175,8 @@ export class Queue<T = unknown> {
    * @throws {@link FullError} when there is no room in time (`timeout`, or `block: false`).
    * @throws `DataCloneError` when the item cannot be copied (a function, a lock or shared
    * memory, which travel only as task arguments).
+   * @throws RangeError when the item takes more than {@link MAX_MESSAGE_BYTES} once
+   * serialized (nothing is put).
    * @throws `signal.reason` when the signal aborts first (the item is not put).
    * @throws `InvalidStateError` after {@link Queue.close}.
    * @example
