@@ -18,7 +18,9 @@
  * Who can talk to it (the threat model, stated for users in the README):
  * - The operating system first. On Linux and macOS the socket is a file inside a directory
  *   made for it by `mkdtemp` (mode `0700`): only this user (and root) can reach it. The
- *   directory is removed when the thread exits. On Windows it is a named pipe with the default
+ *   directory is removed when the thread exits; one left behind by a program that was killed
+ *   is removed by the next program that starts a broker ({@link sweepStaleDirectories}).
+ *   On Windows it is a named pipe with the default
  *   security of the process, which lets only this user, administrators and SYSTEM open it for
  *   writing.
  * - Then the secret: a connection must open with the hello carrying the 128-bit secret that
@@ -41,9 +43,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer, type Server, type Socket } from 'node:net'
+import { readdir, rm, stat } from 'node:fs/promises'
+import { connect, createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 
 import type { PipeState } from './pipe-state.js'
@@ -117,8 +120,9 @@ export class Broker {
       this.address = `\\\\.\\pipe\\${name}`
     } else {
       this.#directory = privateDirectory()
-      this.address = join(this.#directory, 'socket')
+      this.address = join(this.#directory, SOCKET_NAME)
       process.once('exit', this.#removeDirectory)
+      sweepOnce(dirname(this.#directory))
     }
   }
 
@@ -385,6 +389,13 @@ class Peer {
   }
 }
 
+/** What a broker's directory is called, before `mkdtemp`'s random suffix. */
+const DIRECTORY_PREFIX = 'concurrent-mp-'
+/** The socket's name in its directory. */
+const SOCKET_NAME = 'socket'
+/** How old a directory without a socket must be before a sweep takes it for abandoned. */
+const ABANDONED_AFTER = 60_000
+
 /**
  * A new directory only this user can enter (`mkdtemp` makes it `0700`), short enough for a
  * socket path (about 100 bytes at most on Linux and macOS).
@@ -392,7 +403,67 @@ class Peer {
 function privateDirectory(): string {
   const base = tmpdir()
   const parent = Buffer.byteLength(base) <= 80 ? base : '/tmp'
-  return mkdtempSync(join(parent, 'concurrent-mp-'))
+  return mkdtempSync(join(parent, DIRECTORY_PREFIX))
+}
+
+const sweptKey = Symbol.for('concurrent.multiprocessing.swept')
+
+/** Sweeps `parent` once per thread, in the background. */
+function sweepOnce(parent: string): void {
+  const flags = globalThis as { [sweptKey]?: true }
+  if (flags[sweptKey]) return
+  flags[sweptKey] = true
+  void sweepStaleDirectories(parent)
+}
+
+/**
+ * Removes the brokers' directories in `parent` that their programs left behind: a program
+ * killed by a signal never runs its `exit` handlers. A directory is stale when its socket
+ * refuses connections (nobody listens on it any more), or when it has no socket and is over a
+ * minute old; only this user's directories are looked at. A live broker's directory is never
+ * removed: its socket accepts the probe (which is closed at once).
+ *
+ * @returns a promise that settles once every directory was looked at; it never rejects.
+ */
+export async function sweepStaleDirectories(parent: string): Promise<void> {
+  let names: string[]
+  try {
+    names = await readdir(parent)
+  } catch {
+    return
+  }
+  const uid = process.getuid?.()
+  await Promise.all(
+    names
+      .filter((name) => name.startsWith(DIRECTORY_PREFIX))
+      .map(async (name) => {
+        const directory = join(parent, name)
+        try {
+          const info = await stat(directory)
+          if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) return
+          const refused = await probe(join(directory, SOCKET_NAME))
+          const stale =
+            refused === 'ECONNREFUSED' ||
+            (refused === 'ENOENT' && Date.now() - info.mtimeMs > ABANDONED_AFTER)
+          if (stale) await rm(directory, { recursive: true, force: true })
+        } catch {
+          // Gone meanwhile, or not ours to look at.
+        }
+      }),
+  )
+}
+
+/** Connects to the socket at `path` and hangs up. @returns the error code, if it failed. */
+function probe(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(path)
+    socket.unref()
+    socket.on('connect', () => {
+      socket.destroy()
+      resolve(undefined)
+    })
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'unknown'))
+  })
 }
 
 function noop(): void {

@@ -3,14 +3,16 @@
  * when a client goes away at the worst moment, and to peers that do not know the secret, send
  * malformed frames, announce huge ones, never say hello, or come in crowds.
  */
-import { statSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
-import { dirname } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { connect, createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { serialize } from 'node:v8'
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { Broker, MAX_PENDING_HANDSHAKES } from '../../src/internal/broker.js'
+import { Broker, MAX_PENDING_HANDSHAKES, sweepStaleDirectories } from '../../src/internal/broker.js'
 import { QueueState } from '../../src/internal/queue-state.js'
 import {
   decodeReply,
@@ -413,5 +415,30 @@ describe('Broker, against a peer that does not play by the rules', () => {
     expect(statSync(broker.address).isSocket()).toBe(true)
     await broker.close()
     expect(() => statSync(directory)).toThrow(/ENOENT/)
+  })
+
+  it('sweeps away the directory of a killed program, and keeps live and young ones', async () => {
+    if (process.platform === 'win32') return // Named pipes leave no file behind.
+    const parent = mkdtempSync(join(tmpdir(), 'sweep-test-'))
+    const server = createServer()
+    try {
+      const stale = mkdtempSync(join(parent, 'concurrent-mp-'))
+      // A program that listened there and was killed: its socket file stays, nobody listens.
+      const bind = `require('node:net').createServer().listen(${JSON.stringify(join(stale, 'socket'))}, () => process.kill(process.pid, 'SIGKILL'))`
+      spawnSync(process.execPath, ['-e', bind])
+      expect(statSync(join(stale, 'socket')).isSocket()).toBe(true)
+      const live = mkdtempSync(join(parent, 'concurrent-mp-'))
+      await new Promise<void>((resolve) => server.listen(join(live, 'socket'), resolve))
+      const young = mkdtempSync(join(parent, 'concurrent-mp-'))
+      const unrelated = mkdtempSync(join(parent, 'something-else-'))
+      await sweepStaleDirectories(parent)
+      expect(existsSync(stale)).toBe(false)
+      expect(existsSync(live)).toBe(true)
+      expect(existsSync(young)).toBe(true)
+      expect(existsSync(unrelated)).toBe(true)
+    } finally {
+      await new Promise((resolve) => server.close(resolve))
+      rmSync(parent, { recursive: true, force: true })
+    }
   })
 })
