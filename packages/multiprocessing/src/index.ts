@@ -10,6 +10,7 @@ export { cpuCount } from './cpu-count.js'
 export { BrokenBarrierError, BrokenPipeError, EmptyError, EOFError, FullError } from './errors.js'
 export { Event, type SyncWaitOptions } from './event.js'
 export { Lock } from './lock.js'
+export { MAX_MESSAGE_BYTES } from './max-message-bytes.js'
 export { Pipe, type PipeOptions } from './pipe.js'
 export {
   Pool,
