@@ -61,6 +61,7 @@ export {
   TaskNotFoundError,
   taskModule,
   transfer,
+  WorkerEntryNotFoundError,
   type TaskModule,
   type TaskRef,
 } from '@concurrent/worker'

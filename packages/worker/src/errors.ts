@@ -104,3 +104,39 @@ export class DataCloneError extends TypeError {
     this.argumentIndex = argumentIndex
   }
 }
+
+/**
+ * A pool cannot start its workers because the file they start from is missing: the code of
+ * `@concurrent/worker` does not run from the installed package, usually because a bundler
+ * inlined it into the program. Thrown by the pool's constructor (`new ThreadPoolExecutor()`),
+ * so the program fails at once instead of waiting for workers that never start. The message
+ * says how to bundle instead: keep `@concurrent/*` and `tinypool` external.
+ *
+ * @example
+ * ```ts
+ * import { WorkerEntryNotFoundError } from '@concurrent/worker'
+ * import { ThreadPoolExecutor } from '@concurrent/executors'
+ *
+ * try {
+ *   await using pool = new ThreadPoolExecutor()
+ * } catch (error) {
+ *   if (error instanceof WorkerEntryNotFoundError) console.error(error.entryUrl)
+ * }
+ * ```
+ * @category Errors
+ */
+export class WorkerEntryNotFoundError extends Error {
+  override readonly name = 'WorkerEntryNotFoundError'
+  /** Where the entry was looked for (`undefined` when there was no module URL to start from). */
+  readonly entryUrl: string | undefined
+
+  /**
+   * @param message - what is missing and how to bundle instead.
+   * @param entryUrl - where the entry was looked for.
+   * @param options - standard `ErrorOptions` (`cause`).
+   */
+  constructor(message: string, entryUrl?: string, options?: ErrorOptions) {
+    super(message, options)
+    this.entryUrl = entryUrl
+  }
+}

@@ -1,4 +1,9 @@
-export { DataCloneError, InlineTaskError, TaskNotFoundError } from './errors.js'
+export {
+  DataCloneError,
+  InlineTaskError,
+  TaskNotFoundError,
+  WorkerEntryNotFoundError,
+} from './errors.js'
 export {
   currentSignal,
   currentToken,

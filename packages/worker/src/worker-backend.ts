@@ -50,6 +50,7 @@ import {
   type SideMessage,
   type TaskSpec,
 } from './internal/protocol.js'
+import { resolveWorkerEntry } from './internal/worker-entry.js'
 
 /** Options of {@link WorkerBackend}.
  *
@@ -245,8 +246,7 @@ export class WorkerBackend {
     this.#options = options
     const isThread = options.runtime === 'thread'
     this.#pool = new Tinypool({
-      filename: new URL(isThread ? './entry/thread.js' : './entry/process.js', import.meta.url)
-        .href,
+      filename: resolveWorkerEntry(options.runtime),
       name: 'run',
       runtime: isThread ? 'worker_threads' : 'child_process',
       // Idle threads wait on their event loop, as any Node thread does, not blocked in
