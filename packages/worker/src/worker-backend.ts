@@ -102,7 +102,8 @@ export interface UnitRequest {
   readonly chunk: boolean
   /** A chunk whose `args` are single arguments rather than argument lists. */
   readonly flat?: boolean | undefined
-  readonly transfer: readonly Transferable[]
+  /** What to move rather than copy: `Transferable`s, typed as `object` (no `@types/node`). */
+  readonly transfer: readonly object[]
   /** Where the submitting call was, to join to a task error's stack. */
   readonly callerStack?: (() => string | undefined) | undefined
   readonly onProgress?: ((value: unknown) => void) | undefined
@@ -303,7 +304,7 @@ export class WorkerBackend {
         batch: false,
         cancel: token?.buffer,
       },
-      isThread && request.transfer.length > 0 ? [...request.transfer] : undefined,
+      isThread && request.transfer.length > 0 ? ([...request.transfer] as Transferable[]) : undefined,
     )
     const outcome = running.then(
       (reply) => this.#onReply(unit, reply),

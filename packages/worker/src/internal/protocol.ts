@@ -14,7 +14,6 @@
  * worker that dies mid-batch loses no finished call's result, and the parent can tell the call
  * that was running from the ones that never started.
  */
-import type { MessagePort } from 'node:worker_threads'
 
 import type { EncodedError } from './error-codec.js'
 
@@ -26,6 +25,11 @@ import type { EncodedError } from './error-codec.js'
 export type TaskSpec =
   | { readonly kind: 'module'; readonly url: string; readonly name: string }
   | { readonly kind: 'inline'; readonly source: string; readonly name: string }
+
+/** The worker's end of a batch's `MessageChannel`: what it uses of a `MessagePort`. */
+export interface BatchPort {
+  postMessage(value: unknown, transferList?: readonly object[]): void
+}
 
 /** Runs a task (or a chunk of calls to it) in a worker. */
 export interface RunMessage {
@@ -51,8 +55,11 @@ export interface RunMessage {
    * {@link BATCH_CANCELLED} once the parent cancelled it first) and its token is slot n + i.
    */
   readonly cancel: SharedArrayBuffer | undefined
-  /** Where a batch's item and progress messages go (threads only). */
-  readonly port?: MessagePort | undefined
+  /**
+   * Where a batch's item and progress messages go (threads only): a `MessagePort`, typed by
+   * the one method the worker calls so that the shipped declarations need no `@types/node`.
+   */
+  readonly port?: BatchPort | undefined
   /** The pool's initializer, run once per worker before its first task. */
   readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
   /** The pool's `maxTasksPerChild`: the worker asks to retire after this many tasks. */
