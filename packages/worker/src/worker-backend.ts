@@ -304,7 +304,9 @@ export class WorkerBackend {
         batch: false,
         cancel: token?.buffer,
       },
-      isThread && request.transfer.length > 0 ? ([...request.transfer] as Transferable[]) : undefined,
+      isThread && request.transfer.length > 0
+        ? ([...request.transfer] as Transferable[])
+        : undefined,
     )
     const outcome = running.then(
       (reply) => this.#onReply(unit, reply),
