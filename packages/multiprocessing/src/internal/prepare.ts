@@ -6,13 +6,21 @@
  * handles) is released by the caller once the task is over.
  */
 import type { Task } from '@concurrent/future'
-import { taskModule, taskSpecOf, type TaskSpec } from '@concurrent/worker'
+import { taskModule, taskSpecOf, type TaskModule, type TaskSpec } from '@concurrent/worker'
 
 import { marshal, type Destination } from './marshal.js'
 
-const trampoline = taskModule<typeof import('./trampoline.js')>(
-  new URL('./trampoline.js', import.meta.url),
-)
+let trampolineModule: TaskModule<typeof import('./trampoline.js')> | undefined
+/**
+ * The trampoline's task module, made on first use rather than at import: in a program bundled
+ * with this package inline, trampoline.js is not next to this code, and creating a pool then
+ * fails first, with the error that says how to bundle instead.
+ */
+function trampoline(): TaskModule<typeof import('./trampoline.js')> {
+  return (trampolineModule ??= taskModule<typeof import('./trampoline.js')>(
+    new URL('./trampoline.js', import.meta.url),
+  ))
+}
 
 /** A task to submit with its arguments, and what to run once it is over. */
 export interface PreparedCall {
@@ -58,7 +66,7 @@ export function prepareCall(
     return { task: task as Task<readonly unknown[], unknown>, args, release }
   }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
+    task: trampoline().call as Task<readonly unknown[], unknown>,
     args: [spec, marshalled, options.reportPid ?? false],
     release,
   }
@@ -98,7 +106,7 @@ export function prepareItems(
   }
   if (!changed) return { task: task as Task<readonly unknown[], unknown>, items, release }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
+    task: trampoline().call as Task<readonly unknown[], unknown>,
     items: marshalled.map((args) => [spec, args, false]),
     release,
   }
@@ -139,7 +147,7 @@ export function prepareLazy<T>(
       : (function* () {
           for (const item of iterable) yield prepare(item)
         })()
-  return { task: trampoline.call as Task<readonly unknown[], unknown>, items }
+  return { task: trampoline().call as Task<readonly unknown[], unknown>, items }
 }
 
 function marshalArgs(
