@@ -85,7 +85,7 @@ await mapLimit(packages, async (pkg) => {
 ok(`checked the tarballs in ${Math.round(performance.now() - checked)} ms`)
 
 if (problems.length > 0)
-  fail(`${problems.length} problems in the tarballs:\n\n${problems.join('\n\n')}`)
+  fail(`${problems.length} problem(s) in the tarballs:\n\n${problems.join('\n\n')}`)
 ok(
   `tarballs in ${relative(root, tarballDir).startsWith('..') ? tarballDir : relative(root, tarballDir)}`,
 )
