@@ -134,8 +134,11 @@ export class BrokenExecutorError extends Error {
 export interface WorkerCrashDetails {
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
   readonly exitCode?: number | null | undefined
-  /** The signal that killed a worker process (`'SIGKILL'`), or `null`. */
-  readonly signal?: NodeJS.Signals | null | undefined
+  /**
+   * The signal that killed a worker process (`'SIGKILL'`), or `null`. Typed as any `SIG…` name
+   * rather than `NodeJS.Signals`, so these declarations need no `@types/node`.
+   */
+  readonly signal?: `SIG${string}` | null | undefined
   /** The executor's id for the worker (stable for the worker's life, unique in the pool). */
   readonly workerId?: number | undefined
 }
@@ -162,8 +165,8 @@ export class WorkerCrashedError extends Error {
   override readonly name = 'WorkerCrashedError'
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
   readonly exitCode: number | null
-  /** The signal that killed a worker process, or `null`. */
-  readonly signal: NodeJS.Signals | null
+  /** The signal that killed a worker process (`'SIGKILL'`), or `null`. */
+  readonly signal: `SIG${string}` | null
   /** The executor's id for the worker that crashed, when known. */
   readonly workerId: number | undefined
 

@@ -6,7 +6,6 @@
  * chunk of items as one unit of work (`scheduleChunk`), and `shutdown`. `with()` views and
  * `[Symbol.asyncDispose]` come for free.
  */
-import type { Transferable } from 'node:worker_threads'
 
 import { anySignal } from '@concurrent/cancellation'
 
@@ -42,12 +41,13 @@ export interface TaskOptions {
    */
   readonly timeout?: number | undefined
   /**
-   * Values to move to the worker instead of copying (`ArrayBuffer`s, `MessagePort`s), for
-   * executors that have workers. Ignored in-process.
+   * Values to move to the worker instead of copying, for executors that have workers: what
+   * `postMessage` can transfer (`ArrayBuffer`s, `MessagePort`s; typed as `object` so these
+   * declarations need no `@types/node`). Ignored in-process.
    *
    * @defaultValue `[]`
    */
-  readonly transfer?: readonly Transferable[] | undefined
+  readonly transfer?: readonly object[] | undefined
   /**
    * Higher runs first among queued tasks; equal priorities keep submission order.
    *

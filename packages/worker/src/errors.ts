@@ -108,6 +108,42 @@ export class DataCloneError extends TypeError {
 }
 
 /**
+ * A pool cannot start its workers because the file they start from is missing: the code of
+ * `@concurrent/worker` does not run from the installed package, usually because a bundler
+ * inlined it into the program. Thrown by the pool's constructor (`new ThreadPoolExecutor()`),
+ * so the program fails at once instead of waiting for workers that never start. The message
+ * says how to bundle instead (keep `@concurrent/*` external), or where to install it.
+ *
+ * @example
+ * ```ts
+ * import { WorkerEntryNotFoundError } from '@concurrent/worker'
+ * import { ThreadPoolExecutor } from '@concurrent/executors'
+ *
+ * try {
+ *   await using pool = new ThreadPoolExecutor()
+ * } catch (error) {
+ *   if (error instanceof WorkerEntryNotFoundError) console.error(error.entryUrl)
+ * }
+ * ```
+ * @category Errors
+ */
+export class WorkerEntryNotFoundError extends Error {
+  override readonly name = 'WorkerEntryNotFoundError'
+  /** Where the entry was looked for (`undefined` when there was no module URL to start from). */
+  readonly entryUrl: string | undefined
+
+  /**
+   * @param message - what is missing and how to bundle instead.
+   * @param entryUrl - where the entry was looked for.
+   * @param options - standard `ErrorOptions` (`cause`).
+   */
+  constructor(message: string, entryUrl?: string, options?: ErrorOptions) {
+    super(message, options)
+    this.entryUrl = entryUrl
+  }
+}
+
+/**
  * A worker could not start: its thread or process failed before it was ready to run tasks (a
  * bad `execArgv` flag, a `--require`/`--import` of a missing or throwing file, `resourceLimits`
  * too small to boot, no file descriptors or processes left). The calls waiting for it are run by
@@ -163,6 +199,7 @@ for (const [ctor, id] of [
   [InlineTaskError, 'InlineTaskError'],
   [DataCloneError, 'DataCloneError'],
   [WorkerStartError, 'WorkerStartError'],
+  [WorkerEntryNotFoundError, 'WorkerEntryNotFoundError'],
 ] as const) {
   markClass(ctor, id)
 }

@@ -27,8 +27,6 @@
  *   it skips a call cancelled before it started, and says so.
  * - **Idle workers never keep the program alive**; busy ones do, until `release()`.
  */
-import type { Transferable } from 'node:worker_threads'
-
 import { BrokenExecutorError, WorkerCrashedError, type ChunkResult } from '@concurrent/future'
 
 import { DataCloneError, WorkerStartError } from './errors.js'
@@ -580,7 +578,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
 function pack(slots: readonly Slot[]): {
   packing: Packing
   args: ArrayLike<unknown>
-  transfer: readonly Transferable[]
+  transfer: readonly object[]
 } {
   const first = (slots[0] as Slot).call
   if (slots.length === 1) {

@@ -8,14 +8,22 @@
  * is over.
  */
 import type { Task } from '@concurrent/future'
-import { taskModule } from '@concurrent/worker'
+import { taskModule, type TaskModule } from '@concurrent/worker'
 import { taskSpecOf, type TaskSpec } from '@concurrent/worker/internal'
 
 import { marshal, type Destination, type HandlePath } from './marshal.js'
 
-const trampoline = taskModule<typeof import('./trampoline.js')>(
-  new URL('./trampoline.js', import.meta.url),
-)
+let trampolineModule: TaskModule<typeof import('./trampoline.js')> | undefined
+/**
+ * The trampoline's task module, made on first use rather than at import: in a program bundled
+ * with this package inline, trampoline.js is not next to this code, and creating a pool then
+ * fails first, with the error that says how to bundle instead.
+ */
+function trampoline(): TaskModule<typeof import('./trampoline.js')> {
+  return (trampolineModule ??= taskModule<typeof import('./trampoline.js')>(
+    new URL('./trampoline.js', import.meta.url),
+  ))
+}
 
 /** A task to submit with its arguments, and what to run once it is over. */
 export interface PreparedCall {
@@ -61,7 +69,7 @@ export function prepareCall(
     return { task: task as Task<readonly unknown[], unknown>, args, release }
   }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
+    task: trampoline().call as Task<readonly unknown[], unknown>,
     args: [spec, marshalled.args, marshalled.handles, options.reportPid ?? false],
     release,
   }
@@ -100,7 +108,7 @@ export function prepareItems(
     return { task: task as Task<readonly unknown[], unknown>, items, release }
   }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
+    task: trampoline().call as Task<readonly unknown[], unknown>,
     items: marshalled.map((next) => [spec, next.args, next.handles, false]),
     release,
   }
@@ -141,7 +149,7 @@ export function prepareLazy<T>(
       : (function* () {
           for (const item of iterable) yield prepare(item)
         })()
-  return { task: trampoline.call as Task<readonly unknown[], unknown>, items }
+  return { task: trampoline().call as Task<readonly unknown[], unknown>, items }
 }
 
 /** Arguments ready to travel, and the places of the descriptors in them (from the list). */

@@ -6,7 +6,7 @@
  * call sees its cancellation the instant it is made. A result marked with `transfer()` is moved
  * back instead of copied.
  */
-import { workerData, type MessagePort } from 'node:worker_threads'
+import { workerData, type MessagePort, type Transferable } from 'node:worker_threads'
 
 import { CancelToken } from '@concurrent/cancellation'
 
@@ -27,7 +27,9 @@ const runtime = new WorkerRuntime({
   send(message, transfer) {
     port.postMessage(
       message,
-      transfer === undefined || transfer.length === 0 ? undefined : [...transfer],
+      transfer === undefined || transfer.length === 0
+        ? undefined
+        : ([...transfer] as Transferable[]),
     )
   },
   claim(message: RunMessage, index: number): CancelToken | undefined {

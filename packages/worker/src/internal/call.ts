@@ -4,8 +4,6 @@
  * in-process runner alike. Which calls go to a worker together (a chunk is one call; a batch is
  * many calls in one message) is the runner's business: it reports on every call by itself.
  */
-import type { Transferable } from 'node:worker_threads'
-
 import type { WorkerCrashedError } from '@concurrent/future'
 
 import type { TaskSpec } from './protocol.js'
@@ -33,8 +31,8 @@ export interface CallListener {
 export interface Call<T = TaskSpec> {
   readonly task: T
   readonly work: Work
-  /** Buffers to move to a worker thread rather than copy. */
-  readonly transfer: readonly Transferable[]
+  /** Buffers to move to a worker thread rather than copy (`Transferable`s). */
+  readonly transfer: readonly object[]
   /** Where the call was submitted, joined to a task error's stack. */
   readonly callerStack: (() => string | undefined) | undefined
   readonly listener: CallListener

@@ -12,7 +12,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { Transferable } from 'node:worker_threads'
 
 import type { CancelToken } from '@concurrent/cancellation'
 import type { ChunkResult } from '@concurrent/future'
@@ -36,7 +35,7 @@ export interface WorkerChannel {
    *
    * @throws when a value in the message cannot be cloned (nothing is sent then).
    */
-  send(message: WorkerMessage, transfer?: readonly Transferable[]): void
+  send(message: WorkerMessage, transfer?: readonly object[]): void
   /**
    * Takes call `index` of `message` for running and gives its token; `undefined` when the
    * parent took the call back first (the call is skipped).

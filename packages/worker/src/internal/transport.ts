@@ -25,6 +25,7 @@ import {
 } from 'node:worker_threads'
 
 import { branded, type BootData, type ParentMessage } from './protocol.js'
+import { resolveWorkerEntry } from './worker-entry.js'
 
 /** How a worker is started. @internal */
 export interface TransportOptions {
@@ -81,7 +82,7 @@ export interface Transport {
    *
    * @throws when a value in it cannot be cloned (nothing is sent then).
    */
-  post(message: ParentMessage, transfer: readonly Transferable[]): void
+  post(message: ParentMessage, transfer: readonly object[]): void
   /** Asks an idle worker to exit; ends it by force if it has not soon after. */
   stop(): void
   /** Ends the worker now: `'SIGTERM'` asks a process, `'SIGKILL'` kills it. */
@@ -113,7 +114,7 @@ function startThread(options: TransportOptions, events: TransportEvents): Transp
   const { port1, port2 } = new MessageChannel()
   let worker: Worker
   try {
-    worker = new Worker(new URL('../entry/thread.js', import.meta.url), {
+    worker = new Worker(new URL(resolveWorkerEntry('thread')), {
       workerData: { port: port2, boot: options.boot },
       transferList: [port2],
       name: 'concurrent worker',
@@ -145,7 +146,10 @@ function startThread(options: TransportOptions, events: TransportEvents): Transp
   return {
     id: worker.threadId,
     post: (message, transfer) =>
-      port1.postMessage(message, transfer.length === 0 ? undefined : [...transfer]),
+      port1.postMessage(
+        message,
+        transfer.length === 0 ? undefined : ([...transfer] as Transferable[]),
+      ),
     stop: () => void worker.terminate(),
     kill: () => void worker.terminate(),
     ref: () => {
@@ -164,7 +168,7 @@ const liveProcesses = new Set<ChildProcess>()
 let exitHookInstalled = false
 
 function startProcess(options: TransportOptions, events: TransportEvents): Transport {
-  const child = fork(fileURLToPath(new URL('../entry/process.js', import.meta.url)), [], {
+  const child = fork(fileURLToPath(resolveWorkerEntry('process')), [], {
     execArgv: [...(options.execArgv ?? inheritedExecArgv())],
     env: { ...process.env, ...options.env },
     serialization: 'advanced',
