@@ -561,8 +561,14 @@ export class WorkerBackend implements Runner<TaskSpec> {
       : { kind: 'broken', error: this.#broken }
   }
 
+  /** Nothing more can run: workers still starting are of no use, and are ended. */
   #break(error: BrokenExecutorError): void {
-    this.#broken ??= error
+    if (this.#broken !== undefined) return
+    this.#broken = error
+    for (const worker of this.#workers) {
+      if (worker.inFlight === undefined && worker.move('stopping'))
+        worker.transport?.kill('SIGKILL')
+    }
   }
 
   #ensureMinimum(): void {
