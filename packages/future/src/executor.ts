@@ -163,6 +163,12 @@ export interface ChunkResult<R> {
 /**
  * The `buffersize` of a `map` when neither the call nor the executor gives one.
  *
+ * @example
+ * ```ts
+ * import { DEFAULT_BUFFERSIZE } from '@concurrent/future'
+ *
+ * console.log(DEFAULT_BUFFERSIZE) // 256 units of work read ahead of the consumer
+ * ```
  * @category Executors
  */
 export const DEFAULT_BUFFERSIZE = 256
@@ -324,7 +330,7 @@ export abstract class AbstractExecutor implements Executor {
    * chunks) it submits ahead of the consumer. Bounded, so that a map over an endless input
    * never reads it to the end.
    *
-   * @returns {@link DEFAULT_BUFFERSIZE} here; pools return a multiple of their workers (and a
+   * @returns `DEFAULT_BUFFERSIZE` (256) here; pools return a multiple of their workers (and a
    * bound that fits their queue, when it is bounded).
    */
   protected defaultBuffersize(): number {

@@ -13,9 +13,7 @@ export {
 } from './errors.js'
 export {
   AbstractExecutor,
-  checkTaskOptions,
   DEFAULT_BUFFERSIZE,
-  mergeTaskOptions,
   type ChunkResult,
   type Executor,
   type MapOptions,
@@ -31,7 +29,4 @@ export {
   type InterruptHandler,
   type WaitOptions,
 } from './future.js'
-export { deadlineIn, setDeadline } from './internal/deadline.js'
-export { reportCallbackError } from './internal/report.js'
-export { checkInteger, checkSignal, checkTimeout, describe } from './internal/validate.js'
 export type { Task, TaskReference } from './task.js'

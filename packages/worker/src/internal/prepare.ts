@@ -7,7 +7,7 @@
  * numbers for a one-argument map is packed into one typed array, which the worker reads by
  * index as it would a list.
  */
-import { describe } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { DataCloneError } from '../errors.js'
 import { isTaskRef } from '../task-module.js'

@@ -25,6 +25,7 @@ import {
 } from 'node:worker_threads'
 
 import { branded, type BootData, type ParentMessage } from './protocol.js'
+import type { ResourceLimits } from '../resource-limits.js'
 import { resolveWorkerEntry } from './worker-entry.js'
 
 /** How a worker is started. @internal */
@@ -39,28 +40,6 @@ export interface TransportOptions {
   readonly env?: Readonly<Record<string, string>> | undefined
 }
 
-/**
- * `resourceLimits` of a worker thread (see `node:worker_threads`).
- *
- * @example
- * ```ts
- * import { ThreadPoolExecutor } from '@concurrent/executors'
- *
- * const pool = new ThreadPoolExecutor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
- * ```
- * @category Executors
- */
-export interface ResourceLimits {
-  /** The main heap's maximum size, in MB. */
-  readonly maxOldGenerationSizeMb?: number
-  /** The young generation's maximum size, in MB. */
-  readonly maxYoungGenerationSizeMb?: number
-  /** The size of the range reserved for generated code, in MB. */
-  readonly codeRangeSizeMb?: number
-  /** The thread's stack size, in MB. */
-  readonly stackSizeMb?: number
-}
-
 /** What a transport reports. @internal */
 export interface TransportEvents {
   message(raw: unknown): void
@@ -70,7 +49,7 @@ export interface TransportEvents {
    *
    * @param failure - the error the worker or its spawn reported, if any.
    */
-  gone(exitCode: number | null, signal: NodeJS.Signals | null, failure: unknown): void
+  gone(exitCode: number | null, signal: `SIG${string}` | null, failure: unknown): void
 }
 
 /** The parent's handle on one worker. @internal */
@@ -187,7 +166,7 @@ function startProcess(options: TransportOptions, events: TransportEvents): Trans
   child.on('message', (raw: unknown) => events.message(raw))
   let stopTimer: NodeJS.Timeout | undefined
   let ended = false
-  const end = (code: number | null, signal: NodeJS.Signals | null): void => {
+  const end = (code: number | null, signal: `SIG${string}` | null): void => {
     if (ended) return
     ended = true
     liveProcesses.delete(child)
