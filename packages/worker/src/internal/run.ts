@@ -81,10 +81,24 @@ export interface Invocation {
 /** A task function, as the runtime sees it. @internal */
 export type AnyFunction = (...args: unknown[]) => unknown
 
-const modules = new Map<string, Promise<Record<string, unknown>>>()
-/** Module tasks already looked up, by URL and name: found again without awaiting. */
-const resolved = new Map<string, AnyFunction>()
-const inline = new Map<string, AnyFunction>()
+/**
+ * Task modules loaded in this thread, and the functions found in them. Shared by every copy of
+ * this module in the thread (a bundled worker entry, and the copy a task module or this
+ * package's trampolines import), so that a task module is loaded once: a TypeScript module
+ * loaded twice through tsx would be two instances, each with its own module state.
+ */
+interface TaskCache {
+  readonly modules: Map<string, Promise<Record<string, unknown>>>
+  /** Module tasks already looked up, by URL and name: found again without awaiting. */
+  readonly resolved: Map<string, AnyFunction>
+  readonly inline: Map<string, AnyFunction>
+}
+const cacheKey = Symbol.for('concurrent.taskCache')
+const { modules, resolved, inline } = ((globalThis as { [cacheKey]?: TaskCache })[cacheKey] ??= {
+  modules: new Map(),
+  resolved: new Map(),
+  inline: new Map(),
+})
 
 /** The worker side of one thread or process. */
 export class WorkerRuntime {
