@@ -278,7 +278,8 @@ export class ClusterExecutor extends AbstractExecutor {
   readonly #background = new Set<Promise<void>>()
   #idleWaiters: Array<() => void> = []
   readonly #signalled = new Map<AbortSignal, { calls: Set<Call>; onAbort: () => void }>()
-  #state: 'open' | 'shutdown' = 'open'
+  /** `open`, then `shutdown` (no more tasks), then `closing` (connections going away). */
+  #state: 'open' | 'shutdown' | 'closing' = 'open'
   #closed: Promise<void> | undefined
   readonly #checkTimer: NodeJS.Timeout
   #checking = false
@@ -486,7 +487,7 @@ export class ClusterExecutor extends AbstractExecutor {
     const [last] = (await this.#redis.xrevrange(this.#keys.events, '+', '-', 'COUNT', 1)) as Array<
       [string, string[]]
     >
-    if (this.#closed !== undefined) return
+    if (this.#state === 'closing') return
     const events = new QueueEvents(this.queue, {
       connection: this.#connection.bullmq,
       prefix: this.#prefix,
@@ -882,6 +883,7 @@ export class ClusterExecutor extends AbstractExecutor {
   }
 
   async #close(): Promise<void> {
+    this.#state = 'closing'
     clearInterval(this.#checkTimer)
     await Promise.allSettled([this.#events?.close(), this.#bull.close()])
     await this.#redis.quit().catch(() => this.#redis.disconnect())

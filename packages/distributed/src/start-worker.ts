@@ -22,7 +22,7 @@ import type { Redis } from 'ioredis'
 
 import { CancelledError } from '@concurrent/cancellation'
 import { ProcessPoolExecutor, ThreadPoolExecutor, type PoolExecutor } from '@concurrent/executors'
-import { TimeoutError, type Task } from '@concurrent/future'
+import { TimeoutError } from '@concurrent/future'
 
 import { connectionOf, keysOf, type ConnectionOptions } from './internal/connection.js'
 import { checkInteger, describe, encodeError } from './internal/internals.js'
@@ -389,7 +389,7 @@ class Host implements ClusterWorker {
     const results: unknown[] = []
     const items =
       data.mode === 'flat'
-        ? this.#pool.map(task as unknown as Task<[unknown], unknown>, args, { signal })
+        ? this.#pool.map(task, args, { signal })
         : this.#pool.starmap(task, args as never, { signal })
     for await (const result of items) results.push(result)
     return results

@@ -81,7 +81,8 @@ export function describeTask(task: string): string {
   return `${exportName} (${path})`
 }
 
-const wireNames = new WeakMap<object, string>()
+/** Wire names already worked out, by task reference, then by root. */
+const wireNames = new WeakMap<object, Map<string, string>>()
 
 /**
  * The wire name of `task`, a reference from `taskModule()`: its module's path relative to
@@ -93,7 +94,7 @@ const wireNames = new WeakMap<object, string>()
  */
 export function wireTask(task: unknown, root: string): string {
   if (typeof task === 'object' && task !== null) {
-    const known = wireNames.get(task)
+    const known = wireNames.get(task)?.get(root)
     if (known !== undefined) return known
   }
   if (typeof task === 'function') {
@@ -119,7 +120,12 @@ export function wireTask(task: unknown, root: string): string {
     )
   }
   const wire = `${path.split(sep).join('/')}#${ref.exportName}`
-  wireNames.set(ref, wire)
+  let byRoot = wireNames.get(ref)
+  if (byRoot === undefined) {
+    byRoot = new Map()
+    wireNames.set(ref, byRoot)
+  }
+  byRoot.set(root, wire)
   return wire
 }
 
