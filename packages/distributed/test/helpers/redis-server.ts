@@ -20,7 +20,7 @@ export interface RedisServer {
   readonly port: number
   readonly password: string
   /** `redis://:password@host:port`, for a client at `host` (127.0.0.1 by default). */
-  url(this: void, host?: string): string
+  readonly url: (host?: string) => string
   /** Stops the server (`SIGTERM`, or `SIGKILL` for a crash) and waits for it to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>
   /** Starts it again, on the same port with the same options. */
