@@ -41,6 +41,7 @@ import {
 
 import { JobLostError, WorkerLostError } from './errors.js'
 import { captureCaller } from './internal/caller-stack.js'
+import { CLOSE_BOUND, quit, settlesWithin } from './internal/close.js'
 import {
   connectionOf,
   keysOf,
@@ -885,8 +886,11 @@ export class ClusterExecutor extends AbstractExecutor {
   async #close(): Promise<void> {
     this.#state = 'closing'
     clearInterval(this.#checkTimer)
-    await Promise.allSettled([this.#events?.close(), this.#bull.close()])
-    await this.#redis.quit().catch(() => this.#redis.disconnect())
+    const closed = Promise.allSettled([this.#events?.close(), this.#bull.close()])
+    if (!(await settlesWithin(closed, CLOSE_BOUND))) {
+      await Promise.allSettled([this.#events?.disconnect(), this.#bull.disconnect()])
+    }
+    await quit(this.#redis)
   }
 
   #where(): string {

@@ -24,6 +24,7 @@ import { CancelledError } from '@concurrent/cancellation'
 import { ProcessPoolExecutor, ThreadPoolExecutor, type PoolExecutor } from '@concurrent/executors'
 import { TimeoutError } from '@concurrent/future'
 
+import { CLOSE_BOUND, quit, settlesWithin } from './internal/close.js'
 import { connectionOf, keysOf, type ConnectionOptions } from './internal/connection.js'
 import { checkInteger, describe, encodeError } from './internal/internals.js'
 import { checkName, programRoot, rootOf } from './internal/options.js'
@@ -165,8 +166,6 @@ type StopReason =
 
 /** How long a worker remembers a cancel for a job it had not started yet. */
 const EARLY_CANCEL_MEMORY = 60_000
-/** Extra time `close()` gives Redis to take back released jobs before it disconnects. */
-const CLOSE_MARGIN = 5_000
 
 /**
  * Starts a worker on this host: it takes the queue's jobs and runs their tasks on a local pool
@@ -284,16 +283,13 @@ class Host implements ClusterWorker {
     const release = setTimeout(() => {
       for (const stop of this.#runs.values()) stop({ kind: 'release' })
     }, this.#closeTimeout)
-    const closed = this.#worker.close()
-    let giveUp: NodeJS.Timeout | undefined
-    const bound = new Promise<void>((resolve) => {
-      giveUp = setTimeout(resolve, this.#closeTimeout + CLOSE_MARGIN)
-    })
-    await Promise.race([closed.catch(() => undefined), bound])
+    // BullMQ's close waits for the running jobs; bounded, since with Redis gone it could not
+    // record their ends.
+    const closed = await settlesWithin(this.#worker.close(), this.#closeTimeout + CLOSE_BOUND)
     clearTimeout(release)
-    clearTimeout(giveUp)
+    if (!closed) await this.#worker.disconnect().catch(() => undefined)
     await this.#pool.shutdown({ wait: true, cancelFutures: true })
-    await this.#subscriber.quit().catch(() => this.#subscriber.disconnect())
+    await quit(this.#subscriber)
   }
 
   /** A caller cancelled job `id`: stop its task if it runs here, or remember it for a while. */

@@ -6,13 +6,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-import { Queue } from 'bullmq'
+import { Queue, QueueEvents } from 'bullmq'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs'
 import * as E from 'fp-ts/lib/Either.js'
 
 import { CancelledError } from '@concurrent/cancellation'
-import { ClusterExecutor, JobLostError, taskModule, type TaskFuture } from '@concurrent/distributed'
+import {
+  ClusterExecutor,
+  JobLostError,
+  startWorker,
+  taskModule,
+  type TaskFuture,
+} from '@concurrent/distributed'
 import { submitTE, traverseParallel, waitEither } from '@concurrent/fp'
 import { ShutdownError, TimeoutError } from '@concurrent/future'
 import { executeMap, fromFuture, progress$ } from '@concurrent/rx'
@@ -43,6 +49,7 @@ let hosts: WorkerHost[] = []
 let scratch = ''
 /** A BullMQ queue of the test's own, to look at what the executor put in Redis. */
 let inspector: Queue | undefined
+let events: QueueEvents | undefined
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'cluster-api-'))
@@ -55,10 +62,13 @@ beforeAll(async () => {
     ),
   )
   inspector = new Queue(queue, { connection: { url: redis.url() } })
+  events = new QueueEvents(queue, { connection: { url: redis.url() } })
+  await events.waitUntilReady()
 })
 
 afterAll(async () => {
   await inspector?.close()
+  await events?.close()
   await killHosts()
   network?.destroy()
   await redis?.stop()
@@ -103,26 +113,120 @@ async function waitingJobs(count: number): Promise<Array<{ id?: string | undefin
 }
 
 /**
- * Occupies every worker slot with a task that waits for a file; returns the futures and a
- * release function (always called, in `finally`).
+ * Occupies every worker slot with a task that waits for a file of its own; `releaseOne()` frees
+ * one slot, `release()` all of them (always called, in `finally`).
  */
 async function occupyAllSlots(cluster: ClusterExecutor) {
   const log = scratchFile('blockers')
-  const gate = scratchFile('gate')
-  const blockers = Array.from({ length: hosts.length * SLOTS_PER_HOST }, () =>
-    cluster.submit(tasks.waitForFile, log, gate),
-  )
+  const gates = Array.from({ length: hosts.length * SLOTS_PER_HOST }, () => scratchFile('gate'))
+  const blockers = gates.map((gate) => cluster.submit(tasks.waitForFile, log, gate))
   await until(() => lines(log).length === blockers.length, 'every slot to be busy')
+  let released = 0
   return {
     blockers,
+    releaseOne: async () => {
+      writeFileSync(gates[released]!, '')
+      await blockers[released++]
+    },
     release: async () => {
-      writeFileSync(gate, '')
+      for (const gate of gates) writeFileSync(gate, '')
       await Promise.allSettled(blockers)
     },
   }
 }
 
 describe('ClusterExecutor', () => {
+  it('with() checks the cluster options: integer priority, attempts, backoff', async () => {
+    await using cluster = connect()
+    expect(() => cluster.with({ priority: 1.5 })).toThrow(
+      /Expected `priority` to be an integer from -1048575 to 1048575, got `1.5`/,
+    )
+    expect(() => cluster.with({ priority: 2 ** 21 })).toThrow(RangeError)
+    expect(() => cluster.with({ attempts: 0 })).toThrow(/Expected `attempts`/)
+    expect(() => cluster.with({ timeout: -1 })).toThrow(/Expected `timeout`/)
+    expect(() => cluster.with({ backoff: { type: 'exponential', delay: 10, jitter: 2 } })).toThrow(
+      /Expected `backoff.jitter` to be a number from 0 to 1/,
+    )
+    // Nested views keep both sets of options.
+    const view = cluster.with({ attempts: 3 }).with({ priority: 5 })
+    expect(await view.submit(tasks.add, 2, 2)).toBe(4)
+  })
+
+  it('runs higher priorities first among waiting tasks', async () => {
+    await using cluster = connect()
+    const slots = await occupyAllSlots(cluster)
+    const log = scratchFile('priorities')
+    try {
+      const futures = [
+        cluster.with({ priority: -1 }).submit(tasks.record, log, 'low'),
+        cluster.submit(tasks.record, log, 'normal'),
+        cluster.with({ priority: 10 }).submit(tasks.record, log, 'high'),
+        cluster.submit(tasks.record, log, 'normal, later'),
+      ]
+      await waitingJobs(4)
+      // One slot comes free: it runs them one after the other.
+      await slots.releaseOne()
+      await Promise.all(futures)
+      const order = lines(log).map((line) => line.slice(0, line.lastIndexOf(' ')))
+      expect(order).toEqual(['high', 'normal', 'normal, later', 'low'])
+    } finally {
+      await slots.release()
+    }
+  })
+
+  it('a worker refuses a job whose task path leads out of its root', async () => {
+    await using cluster = connect()
+    const job = await inspector!.add('escape', {
+      task: '../../../etc/tasks.js#run',
+      args: Buffer.from([]).toString('base64'),
+      mode: 'call',
+    })
+    const failed = await job.waitUntilFinished(events!).then(
+      () => 'completed',
+      (error: unknown) => (error as Error).message,
+    )
+    expect(failed).toMatch(
+      /TaskNotFoundError: The worker .* refuses the task `..\/..\/..\/etc\/tasks.js#run`/,
+    )
+    expect(await cluster.submit(tasks.add, 1, 1)).toBe(2)
+  })
+
+  it('a host started with --runtime process runs tasks in child processes', async () => {
+    const processQueue = `${queue}-process`
+    const host = await startHost(network!.slots[0]!, {
+      redisUrl: redis!.url,
+      queue: processQueue,
+      concurrency: 1,
+      runtime: 'process',
+    })
+    await using cluster = new ClusterExecutor({
+      connection: redis!.url(),
+      queue: processQueue,
+      root: PACKAGE_ROOT,
+    })
+    const pid = await cluster.submit(tasks.hostPid)
+    expect(pid).not.toBe(host.pid)
+    expect(await cluster.submit(tasks.add, 2, 3)).toBe(5)
+    host.kill('SIGTERM')
+    expect(await host.exited).toEqual({ code: 0, signal: null })
+  })
+
+  it('startWorker() runs tasks in this process, and close() releases its pool', async () => {
+    const localQueue = `${queue}-local`
+    await using worker = startWorker({
+      connection: redis!.url(),
+      queue: localQueue,
+      root: PACKAGE_ROOT,
+      concurrency: 1,
+    })
+    await worker.ready
+    await using cluster = new ClusterExecutor({
+      connection: redis!.url(),
+      queue: localQueue,
+      root: PACKAGE_ROOT,
+    })
+    expect(await cluster.submit(tasks.hostPid)).toBe(process.pid)
+  })
   it('submit() runs a task on a worker host and resolves with its value', async () => {
     await using cluster = connect()
     const future = cluster.submit(tasks.add, 1, 2)
