@@ -206,6 +206,12 @@ interface Call {
   checks: number
 }
 
+/**
+ * How many events BullMQ keeps in the queue's stream (about; its default is 10,000). A client
+ * that adds thousands of jobs at once falls that far behind the stream while it adds them, and
+ * an event trimmed before it is read leaves its future to the safety check.
+ */
+const EVENTS_KEPT = 100_000
 /** Jobs per `addBulk`: one Redis transaction each. */
 const BULK = 1_000
 /** How often the safety check runs, and how long a job may go unheard of before it is asked about. */
@@ -313,7 +319,11 @@ export class ClusterExecutor extends AbstractExecutor {
     this.#backoff = options.backoff
     this.#redis = this.#connection.client({ maxRetriesPerRequest: null })
     this.#redis.on('error', (error: Error) => reportProblem(error, this.#where()))
-    this.#bull = new Queue(queue, { connection: this.#connection.bullmq, prefix })
+    this.#bull = new Queue(queue, {
+      connection: this.#connection.bullmq,
+      prefix,
+      streams: { events: { maxLen: EVENTS_KEPT } },
+    })
     this.#bull.on('error', (error: Error) => reportProblem(error, this.#where()))
     this.#ready = this.#start()
     // A failed start is reported to each task (its add waits for this); never unhandled.

@@ -9,7 +9,7 @@
  *            resolve the task under root, decode the arguments
  *            ─▶ pool.submit / pool.map (signal: cancel, timeout, release) ─▶ task
  *            ◀─ value (encoded, the job's return value) or error (encoded in the job's data)
- * cancel channel (pub/sub) ─▶ Worker.cancelJob ─▶ the job's signal ─▶ the task's token
+ * cancel channel (pub/sub) ─▶ the job's run ─▶ future.cancel({ interrupt: true }) ─▶ the task's token
  * ```
  *
  * It holds no state of its own worth keeping: a worker that dies loses nothing that BullMQ's
@@ -21,7 +21,12 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq'
 import type { Redis } from 'ioredis'
 
 import { CancelledError } from '@concurrent/cancellation'
-import { ProcessPoolExecutor, ThreadPoolExecutor, type PoolExecutor } from '@concurrent/executors'
+import {
+  ProcessPoolExecutor,
+  ThreadPoolExecutor,
+  type PoolExecutor,
+  type TaskRef,
+} from '@concurrent/executors'
 import { TimeoutError } from '@concurrent/future'
 
 import { CLOSE_BOUND, quit, settlesWithin } from './internal/close.js'
@@ -158,11 +163,16 @@ export interface ClusterWorker extends AsyncDisposable {
   close(): Promise<void>
 }
 
-/** Why a run was stopped before its task ended. */
-type StopReason =
-  | { readonly kind: 'cancel' }
-  | { readonly kind: 'timeout'; readonly error: TimeoutError }
-  | { readonly kind: 'release' }
+/** Why a run was stopped before its task ended: its caller cancelled it, or the worker closes. */
+type StopReason = { readonly kind: 'cancel' } | { readonly kind: 'release' }
+
+/** A task running on the local pool for a job. */
+interface LocalRun {
+  /** Settles with the task's value or error. */
+  readonly done: Promise<unknown>
+  /** Interrupts the task (its token and signal fire); `done` then rejects. */
+  stop(reason: StopReason): void
+}
 
 /** How long a worker remembers a cancel for a job it had not started yet. */
 const EARLY_CANCEL_MEMORY = 60_000
@@ -201,6 +211,8 @@ class Host implements ClusterWorker {
   readonly #where: string
   /** Runs in progress, by job id: how to stop each. */
   readonly #runs = new Map<string, (reason: StopReason) => void>()
+  /** Tasks found under root, by wire name. */
+  readonly #tasks = new Map<string, TaskRef<readonly unknown[], unknown>>()
   /** Cancels that arrived before their job started here, by job id, with when. */
   readonly #cancelledEarly = new Map<string, number>()
   #closing: Promise<void> | undefined
@@ -241,8 +253,8 @@ class Host implements ClusterWorker {
     this.#subscriber.on('error', (error: Error) => reportProblem(error, this.#where))
     this.#worker = new Worker(
       queue,
-      // Three parameters: BullMQ gives a processor that takes a signal its cancelJob().
-      (job: Job, token?: string, signal?: AbortSignal) => this.#process(job, token, signal),
+      // Two parameters: BullMQ makes no AbortController per job (cancels come through #runs).
+      (job: Job, token?: string) => this.#process(job, token),
       {
         connection: connection.bullmq,
         prefix,
@@ -294,7 +306,11 @@ class Host implements ClusterWorker {
 
   /** A caller cancelled job `id`: stop its task if it runs here, or remember it for a while. */
   #cancel(id: string): void {
-    if (this.#worker.cancelJob(id, 'cancelled by its caller')) return
+    const stop = this.#runs.get(id)
+    if (stop !== undefined) {
+      stop({ kind: 'cancel' })
+      return
+    }
     const now = Date.now()
     for (const [old, at] of this.#cancelledEarly) {
       if (now - at < EARLY_CANCEL_MEMORY) break
@@ -304,7 +320,7 @@ class Host implements ClusterWorker {
   }
 
   /** Runs one job's task on the local pool; its value or error becomes the job's outcome. */
-  async #process(job: Job, token: string | undefined, signal: AbortSignal | undefined) {
+  async #process(job: Job, token: string | undefined) {
     const id = job.id ?? ''
     const data = parseJobData(job.data)
     if (typeof data === 'string') {
@@ -312,39 +328,22 @@ class Host implements ClusterWorker {
         `job ${id} was not added by a ClusterExecutor (${data}): give other producers their own queue`,
       )
     }
-    if (this.#cancelledEarly.delete(id) || signal?.aborted === true) {
+    if (this.#cancelledEarly.delete(id)) {
       throw new UnrecoverableError('cancelled by its caller before it started')
     }
-    const controller = new AbortController()
     let stopped: StopReason | undefined
+    let run: LocalRun | undefined
     const stop = (reason: StopReason): void => {
       if (stopped !== undefined) return
       stopped = reason
-      controller.abort(
-        reason.kind === 'timeout'
-          ? reason.error
-          : new CancelledError(
-              reason.kind === 'cancel'
-                ? 'the task was cancelled by its caller'
-                : 'the worker is closing; the task goes back to the queue',
-            ),
-      )
+      run?.stop(reason)
     }
-    const onCancel = (): void => stop({ kind: 'cancel' })
-    signal?.addEventListener('abort', onCancel, { once: true })
-    const timer =
-      data.timeout === undefined
-        ? undefined
-        : setTimeout(() => {
-            const error = new TimeoutError(
-              `the task ${describeTask(data.task)} ran longer than its timeout of ${data.timeout} ms`,
-            )
-            stop({ kind: 'timeout', error })
-          }, data.timeout)
     this.#runs.set(id, stop)
     const progress = new ProgressSender(job, this.#where)
     try {
-      const value = await this.#run(data, controller.signal, progress)
+      run = this.#start(data, progress)
+      if (stopped !== undefined) run.stop(stopped)
+      const value = await run.done
       await progress.flush()
       try {
         return encodeValue(value)
@@ -366,29 +365,69 @@ class Host implements ClusterWorker {
       }
       throw await this.#recordFailure(job, data, error)
     } finally {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onCancel)
       this.#runs.delete(id)
     }
   }
 
-  async #run(data: JobData, signal: AbortSignal, progress: ProgressSender): Promise<unknown> {
-    const task = resolveTask(data.task, this.#root, this.name)
+  /**
+   * Starts a job's task on the local pool. A call is one `submit` (the pool's own timeout, from
+   * when a worker starts it, and its interrupt); a chunk is a `map` stopped through a signal.
+   */
+  #start(data: JobData, progress: ProgressSender): LocalRun {
+    const task = this.#resolve(data.task)
     const decoded = decodeValue(data.args)
     if (!Array.isArray(decoded)) throw new TypeError(`Expected the job's arguments to be an array`)
     const args = decoded as unknown[]
+    const { timeout } = data
     if (data.mode === 'call') {
-      const future = this.#pool.with({ signal }).submit(task, ...args)
+      const pool = timeout === undefined ? this.#pool : this.#pool.with({ timeout })
+      const future = pool.submit(task, ...args)
       future.onProgress((value) => progress.send(value))
-      return await future
+      return { done: future.result(), stop: () => future.cancel({ interrupt: true }) }
     }
-    const results: unknown[] = []
-    const items =
-      data.mode === 'flat'
-        ? this.#pool.map(task, args, { signal })
-        : this.#pool.starmap(task, args as never, { signal })
-    for await (const result of items) results.push(result)
-    return results
+    const controller = new AbortController()
+    const timer =
+      timeout === undefined
+        ? undefined
+        : setTimeout(() => {
+            controller.abort(
+              new TimeoutError(
+                `the chunk of ${describeTask(data.task)} did not finish within its timeout of ${timeout} ms`,
+              ),
+            )
+          }, timeout)
+    const { signal } = controller
+    const collect = async (): Promise<unknown[]> => {
+      const results: unknown[] = []
+      const items =
+        data.mode === 'flat'
+          ? this.#pool.map(task, args, { signal })
+          : this.#pool.starmap(task, args as never, { signal })
+      for await (const result of items) results.push(result)
+      return results
+    }
+    return {
+      done: collect().finally(() => clearTimeout(timer)),
+      stop: (reason) =>
+        controller.abort(
+          new CancelledError(
+            reason.kind === 'cancel'
+              ? 'the task was cancelled by its caller'
+              : 'the worker is closing; the task goes back to the queue',
+          ),
+        ),
+    }
+  }
+
+  /** The task a wire name leads to under this worker's root (kept once found). */
+  #resolve(wire: string): TaskRef<readonly unknown[], unknown> {
+    let task = this.#tasks.get(wire)
+    if (task === undefined) {
+      task = resolveTask(wire, this.#root, this.name)
+      if (this.#tasks.size >= 1_000) this.#tasks.clear()
+      this.#tasks.set(wire, task)
+    }
+    return task
   }
 
   /**
