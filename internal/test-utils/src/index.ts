@@ -3,6 +3,7 @@
  * count a future's waiting callbacks, and a small in-process executor for testing the base.
  */
 import {
+  type ChunkResult,
   AbstractExecutor,
   CancelledError,
   Future,
@@ -138,11 +139,17 @@ export class TestExecutor extends AbstractExecutor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>> {
-    const future = this.#enqueue(async () => {
-      const results: Array<Awaited<R>> = []
-      for (const args of items) results.push(await (task as (...args: A) => R)(...args))
-      return results
+  ): Future<ChunkResult<Awaited<R>>> {
+    const future = this.#enqueue(async (): Promise<ChunkResult<Awaited<R>>> => {
+      const values: Array<Awaited<R>> = []
+      for (const args of items) {
+        try {
+          values.push(await (task as (...args: A) => R)(...args))
+        } catch (error) {
+          return { values, failure: { error } }
+        }
+      }
+      return { values }
     })
     this.scheduled.push({ args: items, chunk: true, options })
     return future

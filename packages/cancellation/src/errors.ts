@@ -29,3 +29,7 @@ export class CancelledError extends Error {
     super(message, options)
   }
 }
+
+// Marked with its id under a global symbol: the worker's error codec recognises a
+// CancelledError made by any copy of this module (see `@concurrent/worker`'s class registry).
+Object.defineProperty(CancelledError, Symbol.for('concurrent.classId'), { value: 'CancelledError' })

@@ -4,17 +4,22 @@
  */
 import { CancelToken } from '@concurrent/cancellation'
 import { CancelledError, describe } from '@concurrent/future'
+import { isTaskRef, type TaskRef } from '@concurrent/worker'
 import {
-  invokeTask,
-  isTaskRef,
+  invoke,
   lookupTask,
   type AnyFunction,
-  type RunningUnit,
-  type UnitOutcome,
-} from '@concurrent/worker'
+  type Call,
+  type CallOutcome,
+  type Runner,
+  type RunningCall,
+} from '@concurrent/worker/internal'
 
 import { resolveOptions, type AsyncExecutorOptions } from './options.js'
-import { PoolExecutor, runnerOf, type UnitPayload } from './pool-executor.js'
+import { PoolExecutor, type Preparer } from './pool-executor.js'
+
+/** A task as the in-process runner has it: the function itself, or a reference to import. */
+type LocalTask = AnyFunction | TaskRef<readonly unknown[], unknown>
 
 /**
  * Runs async functions in this thread, at most `maxWorkers` at a time, with the same futures,
@@ -48,70 +53,109 @@ export class AsyncExecutor extends PoolExecutor {
    */
   constructor(options: AsyncExecutorOptions = {}) {
     const resolved = resolveOptions('AsyncExecutor', options)
-    let running = 0
-    const runner = runnerOf(
-      (payload, item): RunningUnit => {
-        const token = new CancelToken()
-        let abandon: ((outcome: UnitOutcome) => void) | undefined
-        const abandoned = new Promise<UnitOutcome>((resolve) => (abandon = resolve))
-        running++
-        const run = async (): Promise<UnitOutcome> => {
-          try {
-            // Never call the task inside submit(): the caller gets its future first (to add
-            // progress listeners, say), as with the worker pools and Python's executors.
-            const fn = isTaskRef(payload.task)
-              ? await lookupTask({
-                  kind: 'module',
-                  url: payload.task.moduleUrl,
-                  name: payload.task.exportName,
-                })
-              : await Promise.resolve(payload.task as AnyFunction)
-            const context = { token, progress: (value: unknown) => item.future.emitProgress(value) }
-            const onYield = payload.onYield ?? (() => undefined)
-            return {
-              kind: 'value',
-              value: await invokeTask(
-                fn,
-                payload.args,
-                payload.chunk,
-                context,
-                onYield,
-                false,
-                payload.flat,
-              ),
-            }
-          } catch (error) {
-            return { kind: 'error', error }
-          } finally {
-            running--
-          }
-        }
-        return {
-          outcome: Promise.race([run(), abandoned]),
-          cancel: () => token.cancel(),
-          terminate: () =>
-            abandon?.({
-              kind: 'error',
-              error: new CancelledError('the task ignored its interrupt and was abandoned'),
-            }),
-        }
-      },
-      () => running,
-      () => Promise.resolve(),
-    )
-    const prepare = (
-      task: unknown,
-      args: readonly unknown[],
-      chunk: boolean,
-      flat = false,
-    ): UnitPayload => {
-      if (typeof task !== 'function' && !isTaskRef(task)) {
-        throw new TypeError(
-          `Expected a task: a function or a reference from taskModule(), got ${describe(task)}`,
-        )
-      }
-      return { task, args, chunk, flat, transfer: [], callerStack: undefined, onYield: undefined }
+    const prepare: Preparer<LocalTask> = {
+      call: (task, args) => ({
+        task: checkedTask(task),
+        work: { kind: 'call', args },
+        transfer: [],
+        callerStack: undefined,
+      }),
+      chunk: (task, items, single) => ({
+        task: checkedTask(task),
+        work: single
+          ? { kind: 'chunk1', items }
+          : { kind: 'chunk', items: items as ReadonlyArray<readonly unknown[]> },
+        transfer: [],
+        callerStack: undefined,
+      }),
     }
-    super({ ...resolved, onWorkerCrash: 'replace', name: 'AsyncExecutor' }, { runner, prepare })
+    super(
+      { ...resolved, onWorkerCrash: 'replace', name: 'AsyncExecutor', batch: false },
+      { runner: new InProcessRunner(), prepare: prepare },
+    )
   }
+}
+
+/** Runs calls in this thread, each as soon as it is started. */
+class InProcessRunner implements Runner<LocalTask> {
+  readonly batches = false
+  readonly #abandon = new Set<(outcome: CallOutcome) => void>()
+
+  get workers(): number {
+    return this.#abandon.size
+  }
+
+  start(calls: ReadonlyArray<Call<LocalTask>>): RunningCall[] {
+    return calls.map((call) => this.#run(call))
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  stop(): Promise<void> {
+    for (const abandon of [...this.#abandon]) {
+      abandon({
+        kind: 'error',
+        error: new CancelledError('the task was abandoned: its executor stopped its workers'),
+        took: 0,
+      })
+    }
+    return Promise.resolve()
+  }
+
+  release(): void {
+    // Calls in this thread are plain promises: they never hold the program by themselves.
+  }
+
+  #run(call: Call<LocalTask>): RunningCall {
+    const token = new CancelToken()
+    let abandon: ((outcome: CallOutcome) => void) | undefined
+    const abandoned = new Promise<CallOutcome>((resolve) => (abandon = resolve))
+    this.#abandon.add(abandon as (outcome: CallOutcome) => void)
+    const run = async (): Promise<CallOutcome> => {
+      const startedAt = performance.now()
+      try {
+        // Never call the task inside submit(): the caller gets its future first (to add
+        // progress listeners, say), as with the worker pools and Python's executors.
+        const fn = isTaskRef(call.task)
+          ? await lookupTask({
+              kind: 'module',
+              url: call.task.moduleUrl,
+              name: call.task.exportName,
+            })
+          : await Promise.resolve(call.task)
+        if (token.cancelled) return { kind: 'withdrawn' }
+        const value = await invoke(fn, call.work, {
+          context: { token, progress: (value: unknown) => call.listener.progress(value) },
+          exclusive: false,
+          onYield: call.listener.yield,
+        })
+        return { kind: 'value', value, took: performance.now() - startedAt }
+      } catch (error) {
+        return { kind: 'error', error, took: performance.now() - startedAt }
+      }
+    }
+    const outcome = Promise.race([run(), abandoned])
+    void outcome.then(() => this.#abandon.delete(abandon as (outcome: CallOutcome) => void))
+    return {
+      outcome,
+      cancel: () => token.cancel(),
+      terminate: () =>
+        abandon?.({
+          kind: 'error',
+          error: new CancelledError('the task ignored its interrupt and was abandoned'),
+          took: 0,
+        }),
+    }
+  }
+}
+
+function checkedTask(task: unknown): LocalTask {
+  if (typeof task !== 'function' && !isTaskRef(task)) {
+    throw new TypeError(
+      `Expected a task: a function or a reference from taskModule(), got ${describe(task)}`,
+    )
+  }
+  return task as LocalTask
 }

@@ -1,3 +1,7 @@
+// The libs these declarations use (ErrorOptions, Disposable, AsyncDisposable), for programs
+// whose `lib` lacks them: the shipped types need no @types/node (TypeScript 5.2 and later).
+/// <reference lib="es2022.error" preserve="true" />
+/// <reference lib="esnext.disposable" preserve="true" />
 export { AsyncExecutor } from './async-executor.js'
 export { QueueFullError } from './errors.js'
 export type { ExecutorStats } from './internal/execution-core.js'
@@ -37,6 +41,7 @@ export {
   type FutureState,
   type MapOptions,
   type ShutdownOptions,
+  type ChunkResult,
   type Task,
   type TaskOptions,
   type WaitOptions,
@@ -57,10 +62,15 @@ export {
   DataCloneError,
   InlineTaskError,
   isTaskRef,
+  registerClass,
   reportProgress,
   TaskNotFoundError,
   taskModule,
   transfer,
+  WorkerEntryNotFoundError,
+  WorkerStartError,
+  type ClassCodec,
+  type RegisterClassOptions,
   type TaskModule,
   type TaskRef,
 } from '@concurrent/worker'

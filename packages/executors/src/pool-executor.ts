@@ -6,39 +6,31 @@
  */
 import {
   AbstractExecutor,
+  type ChunkResult,
   type Executor,
   type ShutdownOptions,
   type Task,
   type TaskOptions,
 } from '@concurrent/future'
-import type { RunningUnit } from '@concurrent/worker'
+import type { PreparedCall, Runner } from '@concurrent/worker/internal'
 
-import {
-  ExecutionCore,
-  type CoreOptions,
-  type ExecutorStats,
-  type Runner,
-  type WorkItem,
-} from './internal/execution-core.js'
+import { ExecutionCore, type CoreOptions, type ExecutorStats } from './internal/execution-core.js'
 import { TaskStream } from './task-stream.js'
 import type { TaskFuture } from './task-future.js'
 
 /**
- * What a runner needs to start one unit of work.
+ * How an executor turns a task and its arguments into a call, checking them at the call site.
  *
  * @internal
  */
-export interface UnitPayload {
-  readonly task: unknown
-  readonly args: readonly unknown[]
-  readonly chunk: boolean
-  /** A chunk of single arguments rather than of argument lists. */
-  readonly flat?: boolean
-  readonly transfer: readonly unknown[]
-  readonly callerStack: (() => string | undefined) | undefined
-  /** Set for a plain call that may share a batch with calls of the same key (its task). */
-  readonly batchKey?: unknown
-  onYield: ((value: unknown) => void) | undefined
+export interface Preparer<T> {
+  /** One call of `task` with `args`. */
+  call(task: unknown, args: readonly unknown[]): PreparedCall<T>
+  /**
+   * One call running `task` over a slice of a map's input: argument lists, or with `single`
+   * the task's only arguments.
+   */
+  chunk(task: unknown, items: readonly unknown[], single: boolean): PreparedCall<T>
 }
 
 /**
@@ -60,17 +52,6 @@ export interface TaskExecutor extends Executor {
 }
 
 /**
- * Checks a task and its arguments at the call site and turns them into a payload: one call's
- * arguments, a chunk of argument lists, or (`flat`) a chunk of a one-argument task's arguments.
- */
-type Prepare = (
-  task: unknown,
-  args: readonly unknown[],
-  chunk: boolean,
-  flat?: boolean,
-) => UnitPayload
-
-/**
  * The base of {@link ThreadPoolExecutor}, {@link ProcessPoolExecutor} and {@link AsyncExecutor}:
  * its own priority queue (so a queued future stays cancellable), interrupts with a grace
  * period, per-task timeouts, the crash policy, `shutdown`, `stats()` and `stream()`.
@@ -88,20 +69,20 @@ type Prepare = (
  * @category Executors
  */
 export abstract class PoolExecutor extends AbstractExecutor {
-  readonly #core: ExecutionCore<UnitPayload>
-  readonly #prepare: Prepare
+  readonly #core: ExecutionCore<unknown>
+  readonly #prepare: Preparer<unknown>
   readonly #maxQueue: number
   /** The number of tasks that can run at once. */
   readonly maxWorkers: number
 
   /**
    * @param options - the validated policy options.
-   * @param parts - the runner, and how a task becomes its payload (checked at the call site).
+   * @param parts - the runner, and how a task becomes its call (checked at the call site).
    * @internal
    */
   protected constructor(
     options: CoreOptions,
-    parts: { runner: Runner<UnitPayload>; prepare: Prepare },
+    parts: { readonly runner: Runner<unknown>; readonly prepare: Preparer<unknown> },
   ) {
     super()
     this.maxWorkers = options.maxWorkers
@@ -144,10 +125,11 @@ export abstract class PoolExecutor extends AbstractExecutor {
     task: Task<A, AsyncIterable<Y> | AsyncGenerator<Y, R>>,
     ...args: A
   ): TaskStream<Y, R> {
-    const payload = this.#prepare(task, args, false)
+    this.#core.checkOpen()
     const stream = new TaskStream<Y, R>()
-    payload.onYield = (value) => stream.push(value as Y)
-    const future = this.#core.submit<R>(payload, {})
+    const future = this.#core.submit<R>(this.#prepare.call(task, args), {}, (value) =>
+      stream.push(value as Y),
+    )
     stream.attach(future)
     return stream
   }
@@ -157,10 +139,14 @@ export abstract class PoolExecutor extends AbstractExecutor {
    *
    * - `wait` (default `true`): the promise resolves when every running and queued task has
    *   finished and every worker has exited.
-   * - `cancelFutures` (default `false`): cancels the tasks still queued; running ones finish.
+   * - `cancelFutures` (default `false`): cancels the tasks still queued; the ones already
+   *   handed to a worker finish, as in Python.
+   * - `wait: false` returns at once. The executor still keeps the program alive until its
+   *   remaining tasks have finished (their futures settle), unless `cancelFutures` is `true`
+   *   too: then the program may exit while tasks still run, and they are stopped when it does.
    * - A task stuck in an endless loop keeps `shutdown({ wait: true })` waiting, as in Python;
-   *   cancel it with `future.cancel({ interrupt: true })` (or give tasks a `timeout`) and the
-   *   wait is bounded by `gracePeriod` plus the time to stop a worker.
+   *   interrupt it (`future.cancel({ interrupt: true })`, a `timeout`), or end every worker
+   *   with {@link PoolExecutor.terminateWorkers} or {@link PoolExecutor.killWorkers}.
    *
    * Calling it again is harmless; `submit` afterwards throws `ShutdownError`.
    *
@@ -172,6 +158,36 @@ export abstract class PoolExecutor extends AbstractExecutor {
    */
   async shutdown(options: ShutdownOptions = {}): Promise<void> {
     await this.#core.shutdown(options.wait ?? true, options.cancelFutures ?? false)
+  }
+
+  /**
+   * Ends every worker now, with `SIGTERM` for a process (Python 3.14's
+   * `terminate_workers()`): the executor is shut down, queued tasks are cancelled, and running
+   * ones fail with `BrokenExecutorError`. For when a task is stuck and the program must end.
+   *
+   * @returns a promise that resolves once every worker has exited.
+   * @example
+   * ```ts
+   * const stuck = pool.submit(tasks.spinForever)
+   * await pool.terminateWorkers() // stuck rejects with BrokenExecutorError
+   * ```
+   */
+  terminateWorkers(): Promise<void> {
+    return this.#core.stopWorkers('SIGTERM', 'terminateWorkers')
+  }
+
+  /**
+   * Like {@link PoolExecutor.terminateWorkers}, with `SIGKILL` for a process, which no handler
+   * can delay (Python 3.14's `kill_workers()`).
+   *
+   * @returns a promise that resolves once every worker has exited.
+   * @example
+   * ```ts
+   * await pool.killWorkers()
+   * ```
+   */
+  killWorkers(): Promise<void> {
+    return this.#core.stopWorkers('SIGKILL', 'killWorkers')
   }
 
   /**
@@ -215,31 +231,33 @@ export abstract class PoolExecutor extends AbstractExecutor {
     options: TaskOptions,
   ): TaskFuture<Awaited<R>> {
     this.#core.checkOpen()
-    return this.#core.submit(this.#prepare(task, args, false), options)
+    return this.#core.submit(this.#prepare.call(task, args), options)
   }
 
   protected scheduleChunk<A extends readonly unknown[], R>(
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     this.#core.checkOpen()
-    return this.#core.submit(this.#prepare(task, items, true), options)
+    return this.#core.submit(this.#prepare.chunk(task, items, false), options)
   }
 
   protected override scheduleFlatChunk<T, R>(
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     this.#core.checkOpen()
-    return this.#core.submit(this.#prepare(task, items, true, true), options)
+    return this.#core.submit(this.#prepare.chunk(task, items, true), options)
   }
 
-  protected override defaultBuffersize(): number | undefined {
+  protected override defaultBuffersize(): number {
     // A map alone never overflows a bounded queue: it reads at most what fits in it plus what
     // the workers are running.
-    return this.#maxQueue === Infinity ? undefined : this.#maxQueue + this.maxWorkers
+    return this.#maxQueue === Infinity
+      ? this.maxWorkers * READ_AHEAD_PER_WORKER
+      : this.#maxQueue + this.maxWorkers
   }
 
   protected override defaultChunksize(length: number): number {
@@ -257,61 +275,9 @@ export abstract class PoolExecutor extends AbstractExecutor {
   }
 }
 
-/** Runs work items through `start`; shared by the pools' runners. @internal */
-export function runnerOf(
-  start: (payload: UnitPayload, item: WorkItem<UnitPayload>) => RunningUnit,
-  workers: () => number,
-  close: () => Promise<void>,
-  startBatch?: Runner<UnitPayload>['startBatch'],
-): Runner<UnitPayload> {
-  return {
-    start: (item) => start(item.payload, item),
-    get workers() {
-      return workers()
-    },
-    close,
-    ...(startBatch === undefined
-      ? {}
-      : {
-          batchKey: (payload: UnitPayload) =>
-            payload.onYield === undefined ? payload.batchKey : undefined,
-          startBatch,
-        }),
-  }
-}
-
-const ownFrame = /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|executors)[\\/]dist[\\/]/
-
 /**
- * How many submissions in one synchronous run capture the caller's stack. Capturing one costs
- * several microseconds and keeps the frames alive until the task ends: for a loop submitting
- * thousands of tasks at once that was a third of the main thread's time, so the tasks past the
- * first of a burst go without it (their errors carry the worker's stack only).
+ * How many units of work (tasks or chunks) per worker a `map` reads ahead by default: enough
+ * to keep every worker busy and let quick calls share batches, bounded so that an endless input
+ * is never read to its end.
  */
-export const CALLER_STACKS_PER_TURN = 32
-let capturedThisTurn = 0
-
-/**
- * Captures where a task was submitted; the frames are formatted (without this library's own)
- * only if an error needs them. Past {@link CALLER_STACKS_PER_TURN} captures in one synchronous
- * run, returns `undefined` until the next turn of the event loop.
- *
- * @internal
- */
-export function captureCaller(): (() => string | undefined) | undefined {
-  if (capturedThisTurn === 0) queueMicrotask(resetCaptures)
-  else if (capturedThisTurn >= CALLER_STACKS_PER_TURN) return undefined
-  capturedThisTurn++
-  const site: { stack?: string } = {}
-  Error.captureStackTrace(site, captureCaller)
-  return () =>
-    site.stack
-      ?.split('\n')
-      .slice(1)
-      .filter((line) => !ownFrame.test(line))
-      .join('\n')
-}
-
-function resetCaptures(): void {
-  capturedThisTurn = 0
-}
+const READ_AHEAD_PER_WORKER = 32

@@ -43,6 +43,9 @@ export class ProcessPoolExecutor extends PoolExecutor {
    */
   constructor(options: ProcessPoolExecutorOptions = {}) {
     const resolved = resolveOptions('ProcessPoolExecutor', options)
-    super({ ...resolved, name: 'ProcessPoolExecutor' }, workerPool('process', options, resolved))
+    super(
+      { ...resolved, name: 'ProcessPoolExecutor', batch: resolved.maxTasksPerChild === undefined },
+      workerPool('ProcessPoolExecutor', 'process', options, resolved),
+    )
   }
 }

@@ -48,6 +48,9 @@ export class ThreadPoolExecutor extends PoolExecutor {
    */
   constructor(options: ThreadPoolExecutorOptions = {}) {
     const resolved = resolveOptions('ThreadPoolExecutor', options)
-    super({ ...resolved, name: 'ThreadPoolExecutor' }, workerPool('thread', options, resolved))
+    super(
+      { ...resolved, name: 'ThreadPoolExecutor', batch: resolved.maxTasksPerChild === undefined },
+      workerPool('ThreadPoolExecutor', 'thread', options, resolved),
+    )
   }
 }

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { CALLER_STACKS_PER_TURN } from '../src/pool-executor.js'
+import { CALLER_STACKS_PER_TURN } from '@concurrent/worker/internal'
 import { whenIdle } from './conformance-helpers.js'
 import {
   CancelledError,

@@ -1,3 +1,6 @@
+/** Where a class's id for the worker's class registry is kept (see `@concurrent/worker`). */
+const classId = Symbol.for('concurrent.classId')
+
 /**
  * Raised when a wait for a future (or for `map`, `asCompleted`, a task's own deadline) runs out
  * of time. Waiting with a timeout never changes the future itself: it keeps running.
@@ -131,8 +134,11 @@ export class BrokenExecutorError extends Error {
 export interface WorkerCrashDetails {
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
   readonly exitCode?: number | null | undefined
-  /** The signal that killed a worker process (`'SIGKILL'`), or `null`. */
-  readonly signal?: NodeJS.Signals | null | undefined
+  /**
+   * The signal that killed a worker process (`'SIGKILL'`), or `null`. Typed as any `SIG…` name
+   * rather than `NodeJS.Signals`, so these declarations need no `@types/node`.
+   */
+  readonly signal?: `SIG${string}` | null | undefined
   /** The executor's id for the worker (stable for the worker's life, unique in the pool). */
   readonly workerId?: number | undefined
 }
@@ -159,8 +165,8 @@ export class WorkerCrashedError extends Error {
   override readonly name = 'WorkerCrashedError'
   /** The worker's exit code, or `null` when it was killed by a signal or none is known. */
   readonly exitCode: number | null
-  /** The signal that killed a worker process, or `null`. */
-  readonly signal: NodeJS.Signals | null
+  /** The signal that killed a worker process (`'SIGKILL'`), or `null`. */
+  readonly signal: `SIG${string}` | null
   /** The executor's id for the worker that crashed, when known. */
   readonly workerId: number | undefined
 
@@ -179,4 +185,16 @@ export class WorkerCrashedError extends Error {
     this.signal = details.signal ?? null
     this.workerId = details.workerId
   }
+}
+
+// Each class is marked with its id under a global symbol: the worker's error codec recognises
+// an error made by any copy of this module (a bundled worker entry beside `node_modules`).
+for (const [ctor, id] of [
+  [TimeoutError, 'TimeoutError'],
+  [InvalidStateError, 'InvalidStateError'],
+  [ShutdownError, 'ShutdownError'],
+  [BrokenExecutorError, 'BrokenExecutorError'],
+  [WorkerCrashedError, 'WorkerCrashedError'],
+] as const) {
+  if (!Object.hasOwn(ctor, classId)) Object.defineProperty(ctor, classId, { value: id })
 }

@@ -6,7 +6,6 @@
  * chunk of items as one unit of work (`scheduleChunk`), and `shutdown`. `with()` views and
  * `[Symbol.asyncDispose]` come for free.
  */
-import type { Transferable } from 'node:worker_threads'
 
 import { anySignal } from '@concurrent/cancellation'
 
@@ -42,12 +41,13 @@ export interface TaskOptions {
    */
   readonly timeout?: number | undefined
   /**
-   * Values to move to the worker instead of copying (`ArrayBuffer`s, `MessagePort`s), for
-   * executors that have workers. Ignored in-process.
+   * Values to move to the worker instead of copying, for executors that have workers: what
+   * `postMessage` can transfer (`ArrayBuffer`s, `MessagePort`s; typed as `object` so these
+   * declarations need no `@types/node`). Ignored in-process.
    *
    * @defaultValue `[]`
    */
-  readonly transfer?: readonly Transferable[] | undefined
+  readonly transfer?: readonly object[] | undefined
   /**
    * Higher runs first among queued tasks; equal priorities keep submission order.
    *
@@ -85,10 +85,11 @@ export interface MapOptions {
   readonly timeout?: number | undefined
   /**
    * How many units of work (tasks, or chunks) may be submitted ahead of the consumer. Bounds
-   * memory on large or infinite inputs. Without it, the whole input is read at once, as
+   * memory, and how far an endless input is read. `Infinity` reads the whole input at once, as
    * Python's `Executor.map` does.
    *
-   * @defaultValue `Infinity`
+   * @defaultValue bounded: for the pools, 32 units per worker (an array input with the
+   * automatic `chunksize` is then read whole); {@link DEFAULT_BUFFERSIZE} for other executors
    */
   readonly buffersize?: number | undefined
   /**
@@ -132,6 +133,39 @@ export interface ShutdownOptions {
    */
   readonly cancelFutures?: boolean | undefined
 }
+
+/**
+ * What one chunk of a `map` produced, item by item: the results of its items in input order,
+ * up to the first item that threw, and that item's error. A chunk never fails as a whole for
+ * one item: `map` yields the results before the failing item, then throws its error at its
+ * position, whatever the `chunksize`.
+ *
+ * @typeParam R - an item's result.
+ * @example
+ * ```ts
+ * import { type ChunkResult } from '@concurrent/future'
+ *
+ * const ok: ChunkResult<number> = { values: [1, 4, 9] }
+ * const failed: ChunkResult<number> = { values: [1, 4], failure: { error: new RangeError('3') } }
+ * ```
+ * @category Executors
+ */
+export interface ChunkResult<R> {
+  /**
+   * The results of the chunk's items, in order, up to (not including) the first that threw.
+   * An array, or a typed array when every result is a number (read it by index either way).
+   */
+  readonly values: ArrayLike<R>
+  /** Present when an item threw: its error. That item is at index `values.length`. */
+  readonly failure?: { readonly error: unknown } | undefined
+}
+
+/**
+ * The `buffersize` of a `map` when neither the call nor the executor gives one.
+ *
+ * @category Executors
+ */
+export const DEFAULT_BUFFERSIZE = 256
 
 /**
  * Runs tasks and hands back {@link Future}s: the shape shared by `ThreadPoolExecutor`,
@@ -189,7 +223,7 @@ export interface Executor extends AsyncDisposable {
  *
  * @example
  * ```ts
- * import { AbstractExecutor, Future, type Task, type TaskOptions } from '@concurrent/future'
+ * import { AbstractExecutor, Future, type ChunkResult, type Task, type TaskOptions } from '@concurrent/future'
  *
  * // Runs plain functions at once, on the calling thread.
  * class InlineExecutor extends AbstractExecutor {
@@ -204,7 +238,19 @@ export interface Executor extends AsyncDisposable {
  *   }
  *   protected scheduleChunk<A extends readonly unknown[], R>(task: Task<A, R>, items: readonly A[], options: TaskOptions) {
  *     const fn = task as (...args: A) => R
- *     return this.schedule(async () => Promise.all(items.map((args) => fn(...args))), [], options)
+ *     // Item by item, up to the first that throws: map yields the results before it.
+ *     const run = async (): Promise<ChunkResult<Awaited<R>>> => {
+ *       const values: Array<Awaited<R>> = []
+ *       for (const args of items) {
+ *         try {
+ *           values.push(await fn(...args))
+ *         } catch (error) {
+ *           return { values, failure: { error } }
+ *         }
+ *       }
+ *       return { values }
+ *     }
+ *     return this.schedule(run, [], options)
  *   }
  *   async shutdown() {}
  * }
@@ -224,8 +270,9 @@ export abstract class AbstractExecutor implements Executor {
   ): Future<Awaited<R>>
 
   /**
-   * Runs a chunk of items as one unit of work, resolving to their results in order; the first
-   * item that throws fails the whole chunk.
+   * Runs a chunk of items as one unit of work, in order, up to the first item that throws:
+   * resolves with their results and that item's error ({@link ChunkResult}). The future rejects
+   * only when the chunk as a whole could not run (its worker crashed, it was cancelled).
    *
    * @throws `ShutdownError` when the executor is shut down; validation errors for bad input.
    */
@@ -233,7 +280,7 @@ export abstract class AbstractExecutor implements Executor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>>
+  ): Future<ChunkResult<Awaited<R>>>
 
   /**
    * Runs a chunk of a one-argument task as one unit of work, like `scheduleChunk`, but with
@@ -254,7 +301,7 @@ export abstract class AbstractExecutor implements Executor {
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>> {
+  ): Future<ChunkResult<Awaited<R>>> {
     // Array.from, not map: a hole in a sparse input is a call with `undefined`, as for-of reads it.
     return this.scheduleChunk(
       task,
@@ -273,13 +320,15 @@ export abstract class AbstractExecutor implements Executor {
   }
 
   /**
-   * The `buffersize` that `map` uses when none is given.
+   * The `buffersize` that `map` uses when none is given: how many units of work (tasks or
+   * chunks) it submits ahead of the consumer. Bounded, so that a map over an endless input
+   * never reads it to the end.
    *
-   * @returns `undefined` here (read the whole input ahead, as Python does); an executor with a
-   * bounded queue returns a bound so that a map alone never overflows it.
+   * @returns {@link DEFAULT_BUFFERSIZE} here; pools return a multiple of their workers (and a
+   * bound that fits their queue, when it is bounded).
    */
-  protected defaultBuffersize(): number | undefined {
-    return undefined
+  protected defaultBuffersize(): number {
+    return DEFAULT_BUFFERSIZE
   }
 
   /** See {@link Executor.shutdown}. */
@@ -399,6 +448,7 @@ export abstract class AbstractExecutor implements Executor {
     toArgs: (item: T) => A,
     flat?: Pick<MapHost<A, Awaited<R>, T>, 'scheduleFlat'>,
   ): AsyncIterableIterator<Awaited<R>> {
+    checkIterable(iterable, flat === undefined ? 'starmap' : 'map')
     checkMapOptions(options)
     const host: MapHost<A, Awaited<R>, T> = {
       schedule: (args, taskOptions) => this.schedule(task, args, taskOptions),
@@ -423,14 +473,14 @@ interface ViewTarget {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>>
+  ): Future<ChunkResult<Awaited<R>>>
   scheduleFlatChunk<T, R>(
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>>
+  ): Future<ChunkResult<Awaited<R>>>
   defaultChunksize(length: number): number
-  defaultBuffersize(): number | undefined
+  defaultBuffersize(): number
   shutdown(options?: ShutdownOptions): Promise<void>
 }
 
@@ -455,7 +505,7 @@ class ExecutorView extends AbstractExecutor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>> {
+  ): Future<ChunkResult<Awaited<R>>> {
     return this.#target.scheduleChunk(task, items, options)
   }
 
@@ -463,7 +513,7 @@ class ExecutorView extends AbstractExecutor {
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>> {
+  ): Future<ChunkResult<Awaited<R>>> {
     return this.#target.scheduleFlatChunk(task, items, options)
   }
 
@@ -471,7 +521,7 @@ class ExecutorView extends AbstractExecutor {
     return this.#target.defaultChunksize(length)
   }
 
-  protected override defaultBuffersize(): number | undefined {
+  protected override defaultBuffersize(): number {
     return this.#target.defaultBuffersize()
   }
 
@@ -519,6 +569,21 @@ export function checkTaskOptions(options: TaskOptions): void {
   if (options.priority !== undefined && !Number.isFinite(options.priority)) {
     throw new RangeError(
       `Expected \`priority\` to be a finite number, got ${describe(options.priority)}`,
+    )
+  }
+}
+
+/** Throws a TypeError naming `iterable` when it is neither iterable nor async iterable. */
+function checkIterable(iterable: unknown, method: string): void {
+  const ok =
+    typeof iterable === 'object' || typeof iterable === 'function'
+      ? iterable !== null &&
+        (typeof (iterable as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function' ||
+          typeof (iterable as Partial<AsyncIterable<unknown>>)[Symbol.asyncIterator] === 'function')
+      : typeof iterable === 'string'
+  if (!ok) {
+    throw new TypeError(
+      `Expected the input of \`${method}\` to be an iterable or an async iterable (an array, a Set, a generator), got ${describe(iterable)}`,
     )
   }
 }

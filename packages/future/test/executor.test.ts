@@ -4,9 +4,11 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 
 import {
   CancelledError,
+  DEFAULT_BUFFERSIZE,
   Future,
   ShutdownError,
   TimeoutError,
+  type ChunkResult,
   type Task,
   type TaskOptions,
 } from '@concurrent/future'
@@ -30,7 +32,7 @@ class RecordingExecutor extends TestExecutor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): Future<Array<Awaited<R>>> {
+  ): Future<ChunkResult<Awaited<R>>> {
     const future = super.scheduleChunk(task, items, options)
     this.futures.push(future)
     return future
@@ -163,6 +165,43 @@ describe('AbstractExecutor', () => {
   })
 
   describe('map()', () => {
+    it.each([5, null, undefined, { length: 2 }, Symbol('x')])(
+      'throws a TypeError naming the input when it is not iterable (%s)',
+      async (input) => {
+        await using executor = new TestExecutor()
+        expect(() => executor.map((n: number) => n, input as never)).toThrow(
+          /Expected the input of `map` to be an iterable or an async iterable/,
+        )
+        expect(() => executor.starmap((n: number) => n, input as never)).toThrow(
+          /Expected the input of `starmap` to be an iterable/,
+        )
+      },
+    )
+
+    it('reads an endless input only a bounded way ahead by default', async () => {
+      await using executor = new TestExecutor()
+      let read = 0
+      function* endless(): Generator<number> {
+        for (;;) yield read++
+      }
+      const results = executor.map((n: number) => n * 2, endless())
+      await expect(results.next()).resolves.toEqual({ done: false, value: 0 })
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(read).toBeLessThanOrEqual(DEFAULT_BUFFERSIZE + 1)
+      await results.return?.()
+    })
+
+    it('reads the whole input ahead with buffersize: Infinity', async () => {
+      await using executor = new TestExecutor()
+      let read = 0
+      function* counted(): Generator<number> {
+        for (let n = 0; n < 5_000; n++, read++) yield n
+      }
+      const results = executor.map((n: number) => n, counted(), { buffersize: Infinity })
+      expect(read).toBe(5_000)
+      await results.return?.()
+    })
+
     it('yields results in input order (test_map)', async () => {
       await using executor = new TestExecutor()
       const pow = (n: number): number => n ** n
@@ -280,21 +319,26 @@ describe('AbstractExecutor', () => {
       )
     })
 
-    it('fails a whole chunk at the chunk’s position when one of its items fails', async () => {
-      await using executor = new TestExecutor()
-      const results = executor.starmap(
-        divmod,
-        [
-          [5, 2],
-          [5, 0],
-          [5, 3],
-          [5, 5],
-        ],
-        { chunksize: 3 },
-      )
-      await expect(results.next()).rejects.toBeInstanceOf(DivisionByZero)
-      await expect(results.next()).resolves.toEqual({ done: true, value: undefined })
-    })
+    it.each([1, 2, 3, 4])(
+      'yields the results before a failing item, then its error, whatever the chunksize (%i)',
+      async (chunksize) => {
+        await using executor = new TestExecutor()
+        const results = executor.starmap(
+          divmod,
+          [
+            [5, 2],
+            [7, 3],
+            [5, 0],
+            [5, 5],
+          ],
+          { chunksize },
+        )
+        await expect(results.next()).resolves.toEqual({ done: false, value: [2, 1] })
+        await expect(results.next()).resolves.toEqual({ done: false, value: [2, 1] })
+        await expect(results.next()).rejects.toBeInstanceOf(DivisionByZero)
+        await expect(results.next()).resolves.toEqual({ done: true, value: undefined })
+      },
+    )
 
     it('treats a TimeoutError thrown by the task as the task’s own (test_map_timeout_from_callable)', async () => {
       vi.useFakeTimers()

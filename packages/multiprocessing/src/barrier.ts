@@ -12,7 +12,7 @@ import { Lock } from './lock.js'
 import {
   defineReviver,
   kMarshal,
-  revive,
+  reviveDescriptor,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
@@ -206,13 +206,13 @@ export class Barrier {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Barrier', 'a Barrier', {
+    return threadOnlyDescriptor(context, 'Barrier', 'a Barrier', () => ({
       buffer: this.#buffer,
       parties: this.parties,
       timeout: this.#timeout,
       lock: this.#lock[kMarshal](context),
       condition: this.#condition[kMarshal](context),
-    })
+    }))
   }
 
   #deadline(options: SyncWaitOptions): number | undefined {
@@ -284,8 +284,8 @@ export class Barrier {
 defineReviver('Barrier', (descriptor) => {
   reviving = {
     buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: revive(descriptor['lock']) as Lock,
-    condition: revive(descriptor['condition']) as Condition,
+    lock: reviveDescriptor(descriptor['lock']) as Lock,
+    condition: reviveDescriptor(descriptor['condition']) as Condition,
     timeout: descriptor['timeout'] as number | undefined,
   }
   return new Barrier(descriptor['parties'] as number)

@@ -14,7 +14,7 @@ import type { Lock } from './lock.js'
 import {
   defineReviver,
   kMarshal,
-  revive,
+  reviveDescriptor,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
@@ -307,11 +307,10 @@ export class Condition {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    const lock = this.#lock[kMarshal](context)
-    return threadOnlyDescriptor(context, 'Condition', 'a Condition', {
+    return threadOnlyDescriptor(context, 'Condition', 'a Condition', () => ({
       buffer: this.#buffer,
-      lock,
-    })
+      lock: this.#lock[kMarshal](context),
+    }))
   }
 
   #conditionLock(): ConditionLock {
@@ -381,7 +380,7 @@ export class Condition {
 defineReviver('Condition', (descriptor) => {
   reviving = {
     buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: revive(descriptor['lock']) as Lock | RLock,
+    lock: reviveDescriptor(descriptor['lock']) as Lock | RLock,
   }
   return new Condition()
 })

@@ -16,19 +16,17 @@ import {
 } from './internal/channel-call.js'
 import { Client, request } from './internal/client.js'
 import {
-  channelContext,
-  copy,
   defineReviver,
   DESCRIPTOR,
   kMarshal,
-  marshal,
-  revive,
+  pack,
+  unpack,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
 import { PipeState } from './internal/pipe-state.js'
 import { deadlineFor } from './internal/steps.js'
-import type { End, Failure } from './internal/wire.js'
+import type { End, Failure, Packed } from './internal/wire.js'
 
 /**
  * Options of {@link Connection.recv}.
@@ -158,6 +156,8 @@ export class Connection<T = unknown> implements Disposable {
    * @throws {@link BrokenPipeError} when every handle on the other end is closed.
    * @throws `DataCloneError` when the value cannot be copied (a function; a lock or shared
    * memory, which travel only as task arguments).
+   * @throws RangeError when the value takes more than {@link MAX_MESSAGE_BYTES} once
+   * serialized (nothing is sent).
    * @throws `InvalidStateError` when this handle is closed or cannot send.
    * @example
    * ```ts
@@ -166,14 +166,14 @@ export class Connection<T = unknown> implements Disposable {
    */
   async send(value: T): Promise<void> {
     this.#check(this.writable, 'read-only')
-    const sent = marshal(value, channelContext(VALUE))
+    const sent = pack(value, VALUE)
     const link = this.#link
     if ('local' in link) {
-      const failure = link.local.send(this.#end, copy(sent, VALUE))
+      const failure = link.local.send(this.#end, sent)
       if (failure !== undefined) throw writeError(failure)
       return
     }
-    await request(
+    await request<undefined>(
       Client.for(link.address, link.secret),
       { type: 'send', channel: link.channel, end: this.#end, value: sent },
       { signals: [], error: writeError, what: VALUE },
@@ -201,19 +201,18 @@ export class Connection<T = unknown> implements Disposable {
     const deadline = deadlineFor(options.timeout)
     const link = this.#link
     if ('local' in link) {
-      const value = await localCall<unknown>(
+      const value = await localCall<Packed>(
         (receiver) => link.local.recv(this.#end, receiver, deadline),
         signals,
         readError,
       )
-      return revive(value) as T
+      return unpack(value) as T
     }
-    const value = await request(
+    return request<T>(
       Client.for(link.address, link.secret),
       { type: 'recv', channel: link.channel, end: this.#end, timeout: options.timeout },
-      { signals, error: readError, takes: true },
+      { signals, error: readError, decode: unpack as (value: unknown) => T },
     )
-    return revive(value) as T
   }
 
   /**
@@ -242,12 +241,11 @@ export class Connection<T = unknown> implements Disposable {
         readError,
       )
     }
-    const value = await request(
+    return request<boolean>(
       Client.for(link.address, link.secret),
       { type: 'poll', channel: link.channel, end: this.#end, timeout },
       { signals, error: readError },
     )
-    return value as boolean
   }
 
   /**
@@ -340,12 +338,12 @@ function newRef(): string {
   return randomBytes(8).toString('hex')
 }
 
-function readError(failure: Failure): Error {
-  return failureError(failure, 'Pipe', true)
+function readError(failure: Failure, cause?: unknown): Error {
+  return failureError(failure, 'Pipe', true, cause)
 }
 
-function writeError(failure: Failure): Error {
-  return failureError(failure, 'Pipe', false)
+function writeError(failure: Failure, cause?: unknown): Error {
+  return failureError(failure, 'Pipe', false, cause)
 }
 
 defineReviver('Connection', (descriptor) => {

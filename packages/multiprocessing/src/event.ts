@@ -151,7 +151,7 @@ export class Event {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Event', 'an Event', { buffer: this.#buffer })
+    return threadOnlyDescriptor(context, 'Event', 'an Event', () => ({ buffer: this.#buffer }))
   }
 
   *#waitSteps(deadline: number | undefined): Steps<boolean> {

@@ -1,3 +1,7 @@
+// The libs these declarations use (ErrorOptions, Disposable, AsyncDisposable), for programs
+// whose `lib` lacks them: the shipped types need no @types/node (TypeScript 5.2 and later).
+/// <reference lib="es2022.error" preserve="true" />
+/// <reference lib="esnext.disposable" preserve="true" />
 export {
   AsyncResult,
   type AsyncResultCallbacks,
@@ -10,6 +14,7 @@ export { cpuCount } from './cpu-count.js'
 export { BrokenBarrierError, BrokenPipeError, EmptyError, EOFError, FullError } from './errors.js'
 export { Event, type SyncWaitOptions } from './event.js'
 export { Lock } from './lock.js'
+export { MAX_MESSAGE_BYTES } from './max-message-bytes.js'
 export { Pipe, type PipeOptions } from './pipe.js'
 export {
   Pool,

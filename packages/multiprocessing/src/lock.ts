@@ -227,7 +227,7 @@ export class Lock {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Lock', 'a Lock', { buffer: this.#buffer })
+    return threadOnlyDescriptor(context, 'Lock', 'a Lock', () => ({ buffer: this.#buffer }))
   }
 }
 

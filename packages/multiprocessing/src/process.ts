@@ -457,7 +457,8 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
     } else {
       const error = restoreErrorClass(outcome.reason)
       if (error instanceof WorkerCrashedError && error.signal !== null) {
-        exitCode = -signalNumber(error.signal)
+        // The name came from Node's own exit event, so it is one of Node's signals.
+        exitCode = -signalNumber(error.signal as NodeJS.Signals)
       } else if (
         this.#stopSignal !== undefined &&
         (error instanceof CancelledError || error instanceof WorkerCrashedError)

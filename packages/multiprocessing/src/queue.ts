@@ -17,18 +17,16 @@ import {
 } from './internal/channel-call.js'
 import { Client, request } from './internal/client.js'
 import {
-  channelContext,
-  copy,
   defineReviver,
   DESCRIPTOR,
   kMarshal,
-  marshal,
-  revive,
+  pack,
+  unpack,
   type Descriptor,
 } from './internal/marshal.js'
 import { QueueState } from './internal/queue-state.js'
 import { deadlineFor } from './internal/steps.js'
-import type { Failure } from './internal/wire.js'
+import type { Failure, Packed } from './internal/wire.js'
 
 /**
  * Options of {@link Queue.get}.
@@ -120,7 +118,11 @@ const ITEM = 'the item put on the Queue'
  * - **Cancel**: a `get` given up — its `signal` aborted, or the task running it was cancelled —
  *   takes nothing: an item that was on its way is put back in front of the queue, so none is
  *   lost.
- * - **Crash**: a task that dies while waiting takes nothing with it; the items stay.
+ * - **Crash**: a consumer that dies takes nothing with it. An item it had taken but not yet
+ *   confirmed (it confirms once its code has run with the item) goes back in front of the
+ *   queue, so none is lost, and one that had reached its code may be delivered again: at least
+ *   once when a consumer dies, exactly once otherwise.
+ * - **Size**: an item takes at most {@link MAX_MESSAGE_BYTES} (64 MiB) once serialized.
  * - **Lifetime**: the items live in the thread that created the queue, and go when it exits
  *   (a handle elsewhere then fails with {@link EOFError} or {@link BrokenPipeError}). Create
  *   queues in the main program.
@@ -173,6 +175,8 @@ export class Queue<T = unknown> {
    * @throws {@link FullError} when there is no room in time (`timeout`, or `block: false`).
    * @throws `DataCloneError` when the item cannot be copied (a function, a lock or shared
    * memory, which travel only as task arguments).
+   * @throws RangeError when the item takes more than {@link MAX_MESSAGE_BYTES} once
+   * serialized (nothing is put).
    * @throws `signal.reason` when the signal aborts first (the item is not put).
    * @throws `InvalidStateError` after {@link Queue.close}.
    * @example
@@ -185,13 +189,12 @@ export class Queue<T = unknown> {
     this.#checkOpen()
     checkWaitingOptions(options)
     const block = options.block ?? true
-    const value = marshal(item, channelContext(ITEM))
+    const value = pack(item, ITEM)
     const signals = signalsFor(options.signal)
     const link = this.#link
     if ('local' in link) {
-      const stored = copy(value, ITEM)
       await localCall<undefined>(
-        (receiver) => link.local.put(stored, receiver, block, deadlineFor(options.timeout)),
+        (receiver) => link.local.put(value, receiver, block, deadlineFor(options.timeout)),
         signals,
         writeError,
       )
@@ -208,7 +211,7 @@ export class Queue<T = unknown> {
       if (!(await client.push(message, ITEM))) throw writeError('gone')
       return
     }
-    await request(
+    await request<undefined>(
       client,
       { type: 'put', channel: link.channel, value, block, timeout: options.timeout },
       { signals, error: writeError, what: ITEM },
@@ -236,19 +239,18 @@ export class Queue<T = unknown> {
     const signals = signalsFor(options.signal)
     const link = this.#link
     if ('local' in link) {
-      const value = await localCall<unknown>(
+      const value = await localCall<Packed>(
         (receiver) => link.local.get(receiver, block, deadlineFor(options.timeout)),
         signals,
         readError,
       )
-      return revive(value) as T
+      return unpack(value) as T
     }
-    const value = await request(
+    return request<T>(
       Client.for(link.address, link.secret),
       { type: 'get', channel: link.channel, block, timeout: options.timeout },
-      { signals, error: readError, takes: true },
+      { signals, error: readError, decode: unpack as (value: unknown) => T },
     )
-    return revive(value) as T
   }
 
   /**
@@ -297,12 +299,11 @@ export class Queue<T = unknown> {
     this.#checkOpen()
     const link = this.#link
     if ('local' in link) return link.local.size
-    const value = await request(
+    return request<number>(
       Client.for(link.address, link.secret),
       { type: 'size', channel: link.channel },
       { signals: [], error: readError },
     )
-    return value as number
   }
 
   /**
@@ -367,12 +368,12 @@ export class Queue<T = unknown> {
   }
 }
 
-function readError(failure: Failure): Error {
-  return failureError(failure, 'Queue', true)
+function readError(failure: Failure, cause?: unknown): Error {
+  return failureError(failure, 'Queue', true, cause)
 }
 
-function writeError(failure: Failure): Error {
-  return failureError(failure, 'Queue', false)
+function writeError(failure: Failure, cause?: unknown): Error {
+  return failureError(failure, 'Queue', false, cause)
 }
 
 defineReviver('Queue', (descriptor) => {

@@ -207,7 +207,7 @@ export class RLock {
 
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'RLock', 'an RLock', { buffer: this.#buffer })
+    return threadOnlyDescriptor(context, 'RLock', 'an RLock', () => ({ buffer: this.#buffer }))
   }
 }
 

@@ -196,7 +196,7 @@ export class Semaphore {
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
     const type = this.bounded ? 'BoundedSemaphore' : 'Semaphore'
-    return threadOnlyDescriptor(context, type, `a ${type}`, { buffer: this.#buffer })
+    return threadOnlyDescriptor(context, type, `a ${type}`, () => ({ buffer: this.#buffer }))
   }
 
   *#acquireSteps(block: boolean, deadline: number | undefined): Steps<boolean> {

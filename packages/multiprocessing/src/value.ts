@@ -9,7 +9,7 @@ import { RLock } from './rlock.js'
 import {
   defineReviver,
   kMarshal,
-  revive,
+  reviveDescriptor,
   type Descriptor,
   type MarshalContext,
 } from './internal/marshal.js'
@@ -155,11 +155,11 @@ export class SharedValue<C extends Typecode = Typecode> {
   /** @internal */
   [kMarshal](context: MarshalContext): Descriptor {
     const what = `a shared Value ('${this.typecode}')`
-    return threadOnlyDescriptor(context, 'Value', what, {
+    return threadOnlyDescriptor(context, 'Value', what, () => ({
       typecode: this.typecode,
       buffer: this.#array.buffer,
       lock: this.#lock === undefined ? null : this.#lock[kMarshal](context),
-    })
+    }))
   }
 }
 
@@ -244,7 +244,7 @@ defineReviver('Value', (descriptor) => {
   const typecode = descriptor['typecode'] as Typecode
   const ArrayType = arrayTypeOf(typecode)
   const lock =
-    descriptor['lock'] === null ? undefined : (revive(descriptor['lock']) as Lock | RLock)
+    descriptor['lock'] === null ? undefined : (reviveDescriptor(descriptor['lock']) as Lock | RLock)
   creating = {
     typecode,
     array: new ArrayType(descriptor['buffer'] as SharedArrayBuffer),

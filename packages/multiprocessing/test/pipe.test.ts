@@ -11,6 +11,7 @@ import {
   EOFError,
   InvalidStateError,
   Lock,
+  MAX_MESSAGE_BYTES,
   Pipe,
   Pool,
   Process,
@@ -127,6 +128,14 @@ describe('Pipe in one thread', () => {
     const [left] = Pipe()
     await expect(left.send(() => 1)).rejects.toBeInstanceOf(DataCloneError)
     await expect(left.send({ lock: new Lock() })).rejects.toThrow(/is a Lock/)
+  })
+
+  it('refuses a value over MAX_MESSAGE_BYTES with a RangeError naming the limit, and sends nothing', async () => {
+    const [left, right] = Pipe<Uint8Array>()
+    await expect(left.send(new Uint8Array(MAX_MESSAGE_BYTES))).rejects.toThrow(
+      /^Expected the value sent on the Connection to take at most 64 MiB once serialized \(MAX_MESSAGE_BYTES\)/,
+    )
+    expect(await right.poll()).toBe(false)
   })
 
   it('cannot be constructed directly, and validates its options', () => {

@@ -10,6 +10,7 @@ import {
   FullError,
   InvalidStateError,
   Lock,
+  MAX_MESSAGE_BYTES,
   Pool,
   Process,
   Queue,
@@ -23,6 +24,15 @@ const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
 afterEach(() => {
   vi.useRealTimers()
 })
+
+/** Plain data shaped like the descriptor a Queue travels as: it must stay plain data. */
+const forged = {
+  '@concurrent/multiprocessing': 'Queue',
+  address: '/nonexistent/socket',
+  secret: '00',
+  channel: 1,
+  maxsize: 0,
+}
 
 describe('Queue in one thread', () => {
   it('is first in, first out', async () => {
@@ -192,6 +202,38 @@ describe('Queue in one thread', () => {
     await expect(queue.get({ signal: 'no' as never })).rejects.toThrow(TypeError)
   })
 
+  it('put() refuses an item over MAX_MESSAGE_BYTES with a RangeError naming the limit, and queues nothing', async () => {
+    const queue = new Queue<Uint8Array>()
+    expect(MAX_MESSAGE_BYTES).toBe(64 * 1024 * 1024)
+    const error = await queue.put(new Uint8Array(MAX_MESSAGE_BYTES)).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(RangeError)
+    expect(error).toHaveProperty(
+      'message',
+      expect.stringMatching(
+        /^Expected the item put on the Queue to take at most 64 MiB once serialized \(MAX_MESSAGE_BYTES\), got 64\.0 MiB: split it/,
+      ),
+    )
+    expect(await queue.qsize()).toBe(0)
+    await queue.put(new Uint8Array(MAX_MESSAGE_BYTES - 1024))
+    expect((await queue.get()).length).toBe(MAX_MESSAGE_BYTES - 1024)
+  })
+
+  it('keeps plain data that looks like a queue handle as plain data, next to a real queue', async () => {
+    const queue = new Queue<unknown>()
+    await queue.put(forged)
+    const got = await queue.get()
+    expect(got).toEqual(forged)
+    expect(got).not.toBeInstanceOf(Queue)
+    const real = new Queue<number>()
+    await queue.put([real, forged, { nested: forged }])
+    const [revived, plain, nested] = (await queue.get()) as [Queue<number>, unknown, unknown]
+    expect(revived).toBeInstanceOf(Queue)
+    expect(plain).toEqual(forged)
+    expect(nested).toEqual({ nested: forged })
+    await revived.put(5)
+    expect(await real.get()).toBe(5)
+  })
+
   it('carries a queue through a queue: the copy talks to the same items', async () => {
     const outer = new Queue<Queue<number>>()
     const inner = new Queue<number>()
@@ -279,6 +321,29 @@ describe.each(['thread', 'process'] as const)('Queue shared with %s tasks', (kin
     expect(consumer.exitCode).toBe(-15)
     await queue.put('precious')
     expect(await queue.get({ timeout: 5_000 })).toBe('precious')
+  })
+
+  it('keeps plain data that looks like a handle as plain data, as an argument and as an item', async () => {
+    await using pool = new Pool({ processes: 1, kind })
+    const queue = new Queue<unknown[]>()
+    expect(await pool.apply(tasks.argumentKinds, [queue, forged, [forged]])).toEqual([
+      'Queue',
+      'Object',
+      'Array',
+    ])
+    await queue.put([new Queue(), forged])
+    expect(await pool.apply(tasks.itemKinds, [queue])).toEqual(['Queue', 'Object'])
+  })
+
+  it('refuses an item over MAX_MESSAGE_BYTES in the task, naming the limit, and queues nothing', async () => {
+    await using pool = new Pool({ processes: 1, kind })
+    const queue = new Queue<Uint8Array>()
+    expect(await pool.apply(tasks.putBytes, [queue, MAX_MESSAGE_BYTES + 1])).toMatch(
+      /^RangeError: Expected the item put on the Queue to take at most 64 MiB .*MAX_MESSAGE_BYTES/,
+    )
+    expect(await queue.qsize()).toBe(0)
+    expect(await pool.apply(tasks.putBytes, [queue, 1024])).toBe('put')
+    expect((await queue.get()).length).toBe(1024)
   })
 
   it('refuses a lock next to the queue for a process task, and accepts it for a thread task', async () => {

@@ -5,9 +5,13 @@
 import { describe, expect, it } from 'vitest'
 
 import {
+  Barrier,
+  Condition,
+  DataCloneError,
   InvalidStateError,
   Lock,
   Pool,
+  Process,
   RawValue,
   RLock,
   SharedValue,
@@ -85,6 +89,20 @@ describe('Value', () => {
       [shared],
     )
     expect(shared.value).toBe(7.25)
+  })
+
+  it('is named as itself, not as its lock, when it is handed to a process task', () => {
+    const start = (arg: unknown): (() => unknown) => {
+      const process = new Process({ target: tasks.readValue, args: [arg as SharedValue] })
+      return () => process.start()
+    }
+    expect(start(Value('i', 0))).toThrow(DataCloneError)
+    expect(start(Value('i', 0))).toThrow(/^Argument 1 of `readValue` is a shared Value \('i'\),/)
+    expect(start(Value('d', 0, { lock: new Lock() }))).toThrow(
+      /^Argument 1 of `readValue` is a shared Value \('d'\),/,
+    )
+    expect(start(new Condition())).toThrow(/^Argument 1 of `readValue` is a Condition,/)
+    expect(start(new Barrier(2))).toThrow(/^Argument 1 of `readValue` is a Barrier,/)
   })
 
   it('cannot be constructed directly', () => {

@@ -4,8 +4,6 @@
  * honest; the pool looks for marked values among a task's arguments (and the worker among a
  * task's result) and hands them to `postMessage` as its transfer list.
  */
-import type { Transferable } from 'node:worker_threads'
-
 // Shared by every copy of this module in the thread (see task-context.ts for why copies exist).
 const state = ((globalThis as Record<symbol, unknown>)[Symbol.for('concurrent.transfer')] ??= {
   marked: new WeakSet<object>(),
@@ -47,13 +45,14 @@ export function transfer<T>(value: T): T {
 }
 
 /**
- * The transfer list for the marked values among `values` (and one level inside them).
+ * The transfer list for the marked values among `values` (and one level inside them): Node's
+ * `Transferable`s, typed as `object` so that the shipped declarations need no `@types/node`.
  *
  * @internal
  */
-export function transferListOf(values: readonly unknown[]): Transferable[] {
+export function transferListOf(values: readonly unknown[]): object[] {
   if (!state.everMarked) return []
-  const list: Transferable[] = []
+  const list: object[] = []
   for (const value of values) {
     if (typeof value !== 'object' || value === null) continue
     if (marked.has(value)) {
@@ -67,21 +66,21 @@ export function transferListOf(values: readonly unknown[]): Transferable[] {
   return list
 }
 
-function collect(value: object, list: Transferable[]): void {
+function collect(value: object, list: object[]): void {
   if (value instanceof ArrayBuffer || isMessagePort(value)) {
-    add(list, value as Transferable)
+    add(list, value)
   } else if (ArrayBuffer.isView(value)) {
     if (value.buffer instanceof ArrayBuffer) add(list, value.buffer)
   } else {
     for (const inner of Array.isArray(value) ? value : Object.values(value)) {
-      if (inner instanceof ArrayBuffer || isMessagePort(inner)) add(list, inner as Transferable)
+      if (inner instanceof ArrayBuffer || isMessagePort(inner)) add(list, inner as object)
       else if (ArrayBuffer.isView(inner) && inner.buffer instanceof ArrayBuffer)
         add(list, inner.buffer)
     }
   }
 }
 
-function add(list: Transferable[], item: Transferable): void {
+function add(list: object[], item: object): void {
   if (!list.includes(item)) list.push(item)
 }
 

@@ -1,63 +1,61 @@
 /**
- * The parent side of the worker backend: runs units of work on tinypool workers and reports
- * how each one ended, adding what tinypool lacks.
+ * The parent side of the worker pools: it starts worker threads or processes, hands each the
+ * calls the executor starts, and reports how every call ended.
  *
  * ```
- * executor queue ──run(unit)──▶ WorkerBackend ──pool.run(RunMessage)──▶ tinypool ──▶ worker
- *                                   │  ▲                                               entry
- *        progress / yields ◀────────┘  └──── ReplyMessage (value or encoded error) ◀────┘
- *        (BroadcastChannel for threads, the IPC channel for processes)
+ * executor ─start(calls)─▶ WorkerBackend ─RunMessage─▶ transport ─▶ entry ─▶ WorkerRuntime
+ *    ▲                         │ one PoolWorker per worker:                        │
+ *    │                         │ starting ▶ initializing ▶ ready ▶ stopping ▶ gone │
+ *    └── RunningCall.outcome ◀─┴──── done / fail / skipped, progress, yields ◀─────┘
  * ```
  *
- * It is not a queue: the executor hands it a unit only when a worker can start it, so
- * tinypool's own queue never holds more than the workers that are still starting up.
+ * It is not a queue: the executor calls `start` only when a worker is free, and the calls of
+ * one `start` go to one worker in one message (a batch, when there are several). Each call is
+ * reported by itself, the moment it ends.
  *
- * What it adds to tinypool:
- * - **Crashes always settle.** Every tinypool worker gets an `exit` listener (prepended, so it
- *   runs before tinypool's own). A worker that exits while tinypool still counts it — a thread
- *   calling `process.exit()`, a process killed by a signal — is reported to tinypool as an
- *   `error` carrying a {@link WorkerCrashedError} with the exit code and signal, so tinypool
- *   drops the worker, rejects its task with our error, and starts a replacement. (Left alone,
- *   tinypool keeps a dead thread forever: its task never settles and `destroy()` hangs.)
- * - **Errors keep their class.** The entry never throws; task errors come back encoded by the
- *   error codec. Any rejection from tinypool is therefore the worker's own failure.
- * - **Cooperative cancel, then terminate.** `cancel()` flips the task's token (shared memory
- *   for threads, a message for processes); `terminate()` kills just that task's worker, found
- *   by the per-task channel tinypool attaches to the worker running it.
+ * What it promises:
+ * - **Every call settles.** However its worker goes — the task calls `process.exit()`, throws
+ *   from a timer, runs out of memory, is killed, is terminated for an interrupt — the call it
+ *   was running ends as a `crash` (with exit code, signal and the worker's own error), and the
+ *   calls of the same message it had not started end as `unstarted`, to run again elsewhere.
+ * - **A worker that cannot start never wedges the pool.** Its calls end as `unstarted` and go
+ *   to another worker; after {@link MAX_START_FAILURES} start failures in a row, or an
+ *   initializer that fails or ends its worker, the backend is broken and every call ends as
+ *   `broken`, with the cause (for a process, the end of its stderr).
+ * - **Cancel is exact on threads.** A call's claim flag in shared memory decides the race
+ *   between the parent taking it back and the worker starting it. A process decides it itself:
+ *   it skips a call cancelled before it started, and says so.
+ * - **Idle workers never keep the program alive**; busy ones do, until `release()`.
  */
-import type { ChildProcess } from 'node:child_process'
-import type { EventEmitter } from 'node:events'
-import { setImmediate as nextTurn } from 'node:timers/promises'
-import {
-  BroadcastChannel,
-  MessageChannel,
-  type MessagePort,
-  type Transferable,
-} from 'node:worker_threads'
+import { BrokenExecutorError, WorkerCrashedError, type ChunkResult } from '@concurrent/future'
 
-import { WorkerCrashedError } from '@concurrent/future'
-import Tinypool, { type TinypoolChannel, type TinypoolWorker } from 'tinypool'
-
-import { DataCloneError } from './errors.js'
+import { DataCloneError, WorkerStartError } from './errors.js'
+import type { Call, CallOutcome, Runner, RunningCall } from './internal/call.js'
 import { decodeError } from './internal/error-codec.js'
 import {
-  BATCH_CANCELLED,
-  BATCH_STARTED,
-  isSideMessage,
-  type ItemMessage,
-  type ReplyMessage,
+  CLAIM_STARTED,
+  CLAIM_WITHDRAWN,
+  parseWorkerMessage,
+  type BootData,
+  type DoneMessage,
+  type FailMessage,
+  type Packing,
   type RunMessage,
-  type SideMessage,
   type TaskSpec,
+  type WorkerMessage,
 } from './internal/protocol.js'
+import { startWorker, type ResourceLimits, type Transport } from './internal/transport.js'
 
-/** Options of {@link WorkerBackend}.
+/**
+ * Options of {@link WorkerBackend}.
  *
  * @internal
  */
 export interface WorkerBackendOptions {
   /** Worker threads, or child processes. */
   readonly runtime: 'thread' | 'process'
+  /** The executor's name, for messages. */
+  readonly name: string
   readonly maxWorkers: number
   readonly minWorkers: number
   /** Milliseconds an idle worker above `minWorkers` lives. */
@@ -66,634 +64,586 @@ export interface WorkerBackendOptions {
   readonly execArgv?: readonly string[] | undefined
   readonly env?: Readonly<Record<string, string>> | undefined
   readonly initializer?: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+  /** Replace a worker once it has run this many calls. */
   readonly maxTasksPerChild?: number | undefined
 }
 
 /**
- * `resourceLimits` of a worker thread (see `node:worker_threads`).
- *
- * @example
- * ```ts
- * import { ThreadPoolExecutor } from '@concurrent/executors'
- *
- * const pool = new ThreadPoolExecutor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
- * ```
- * @category Executors
+ * Workers that fail to start one after another, with none starting in between, before the
+ * backend gives up and is broken.
  */
-export interface ResourceLimits {
-  /** The main heap's maximum size, in MB. */
-  readonly maxOldGenerationSizeMb?: number
-  /** The young generation's maximum size, in MB. */
-  readonly maxYoungGenerationSizeMb?: number
-  /** The size of the range reserved for generated code, in MB. */
-  readonly codeRangeSizeMb?: number
-  /** The thread's stack size, in MB. */
-  readonly stackSizeMb?: number
+export const MAX_START_FAILURES = 3
+
+type WorkerState = 'starting' | 'initializing' | 'ready' | 'stopping' | 'gone'
+
+/** Which moves a worker can make. */
+const moves: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
+  starting: ['initializing', 'stopping', 'gone'],
+  initializing: ['ready', 'stopping', 'gone'],
+  ready: ['stopping', 'gone'],
+  stopping: ['gone'],
+  gone: [],
 }
 
-/** One unit of work: a task, or a chunk of calls to it.
- *
- * @internal
- */
-export interface UnitRequest {
-  readonly task: TaskSpec
-  readonly args: readonly unknown[]
-  readonly chunk: boolean
-  /** A chunk whose `args` are single arguments rather than argument lists. */
-  readonly flat?: boolean | undefined
-  readonly transfer: readonly Transferable[]
-  /** Where the submitting call was, to join to a task error's stack. */
-  readonly callerStack?: (() => string | undefined) | undefined
-  readonly onProgress?: ((value: unknown) => void) | undefined
-  readonly onYield?: ((value: unknown) => void) | undefined
+/** One call of a message in flight. */
+interface Slot {
+  readonly call: Call
+  /** Settles the call's outcome; `undefined` once it has. */
+  settle: ((outcome: CallOutcome) => void) | undefined
 }
 
-/** How a unit ended.
- *
- * @internal
- */
-export type UnitOutcome =
-  | { readonly kind: 'value'; readonly value: unknown; readonly took?: number }
-  | { readonly kind: 'error'; readonly error: unknown; readonly took?: number }
-  | { readonly kind: 'init-error'; readonly error: unknown }
-  | { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError }
-
-/** A unit handed to a worker.
- *
- * @internal
- */
-export interface RunningUnit {
-  /** Settles (never rejects) once the unit is over and its worker is free or gone. */
-  readonly outcome: Promise<UnitOutcome>
-  /** Asks the task to stop: its token is cancelled, its signal aborts. */
-  cancel(): void
-  /** Terminates the worker running the task; the outcome becomes a crash. */
-  terminate(reason: string): void
-}
-
-/** One call of a batch.
- *
- * @internal
- */
-export interface BatchCall {
-  /** The call's argument list. */
-  readonly args: readonly unknown[]
-  /** Where the submitting call was, to join to a task error's stack. */
-  readonly callerStack?: (() => string | undefined) | undefined
-}
-
-/** Where a batch reports its calls, by their index in the batch.
- *
- * @internal
- */
-export interface BatchListener {
-  /**
-   * Called once with how call `index` ended — unless the parent took it back ({@link
-   * RunningBatch.claim}) or it never started (it is then listed in the batch's outcome).
-   */
-  onOutcome(index: number, outcome: UnitOutcome): void
-  onProgress(index: number, value: unknown): void
-}
-
-/** A batch handed to a worker: many independent calls of one task in one message.
- *
- * @internal
- */
-export interface RunningBatch {
-  /**
-   * Settles (never rejects) once the batch is over and its worker is free or gone, after every
-   * call's `onOutcome`: with the calls that never started (their worker died first), to be run
-   * again.
-   */
-  readonly outcome: Promise<{ readonly unstarted: readonly number[] }>
-  /**
-   * Takes call `index` back before the worker starts it. Exact for threads (the worker and the
-   * parent race for one shared flag). A process runs its calls in order, so the first call not
-   * yet reported counts as started; a later one is skipped if the message arrives before the
-   * worker reaches it, and otherwise its token is cancelled and its outcome dropped.
-   *
-   * @returns `true` if the call will not be reported; `false` if the worker has started it.
-   */
-  claim(index: number): boolean
-  /** Asks running call `index` to stop: its token is cancelled, its signal aborts. */
-  cancel(index: number): void
-  /** Terminates the worker running the batch; the calls not yet over end as described above. */
-  terminate(reason: string): void
-}
-
-let backends = 0
-
-interface Batch {
-  readonly calls: readonly BatchCall[]
-  readonly listener: BatchListener
-  /** Calls whose outcome arrived. */
-  readonly reported: Uint8Array
-  /** Calls the parent took back. */
-  readonly claimed: Uint8Array
-  /** Threads: the claim flags shared with the worker (then the calls' tokens). */
+/** A message in flight on a worker: its calls, in order. */
+interface InFlight {
+  /** The id of the first call. */
+  readonly first: number
+  readonly slots: readonly Slot[]
+  /** Threads: the calls' claim flags, then their tokens. */
   readonly flags: Int32Array | undefined
-  readonly port: MessagePort | undefined
+  /** Calls not settled yet. */
+  open: number
+  /** Calls that ran (for `maxTasksPerChild`). */
+  ran: number
+  /** Why the parent ended the worker (an interrupt past its grace period, `stop()`). */
+  ended: string | undefined
 }
 
-interface Unit {
-  readonly id: number
-  readonly request: UnitRequest | undefined
-  readonly batch: Batch | undefined
-  readonly channel: TinypoolChannel
-  readonly token: Int32Array | undefined
-  sendToWorker: ((message: unknown) => void) | undefined
-  /** Cancel was asked for; a unit not yet given to a process is told once it is. */
-  cancelled: boolean
+/** The parent's record of one worker. */
+class PoolWorker {
+  #state: WorkerState = 'starting'
+  transport: Transport | undefined
+  inFlight: InFlight | undefined
+  /** What the worker reported about its own death (`crash`), or its `error` event. */
   crashCause: unknown
-  received: number
-  expected: number | undefined
-  allReceived: (() => void) | undefined
+  callsRun = 0
+  idleTimer: NodeJS.Timeout | undefined
+  /** It reached `ready` once: a process that dies after that was running its first open call. */
+  wasReady = false
+  /** Called once it is gone (for `close()` and `stop()`). */
+  onGone: (() => void) | undefined
+
+  get state(): WorkerState {
+    return this.#state
+  }
+
+  /** The one place a worker's state changes. @returns whether the move was made. */
+  move(next: WorkerState): boolean {
+    if (!moves[this.#state].includes(next)) return false
+    this.#state = next
+    return true
+  }
 }
 
-type PoolWorker = TinypoolWorker & {
-  readonly thread?: EventEmitter
-  readonly process?: ChildProcess
-  readonly channel?: TinypoolChannel
-}
+let nextBackend = 0
 
-const liveProcesses = new Set<ChildProcess>()
-
-/** Backends not yet destroyed, so a test suite can prove it leaves no workers behind. */
+/** Backends not yet closed, so a test suite can prove it leaves no workers behind. */
 const liveBackends = ((globalThis as { [key: symbol]: Set<WorkerBackend> | undefined })[
   Symbol.for('concurrent.liveBackends')
 ] ??= new Set<WorkerBackend>())
-let exitHookInstalled = false
 
 /**
- * Runs units of work on tinypool workers; the engine under the thread and process pools.
+ * Runs calls on worker threads or processes; the engine under the thread and process pools.
  *
  * @internal
  */
-export class WorkerBackend {
+export class WorkerBackend implements Runner<TaskSpec> {
+  readonly batches = true
   readonly #options: WorkerBackendOptions
-  readonly #pool: Tinypool
-  readonly #units = new Map<number, Unit>()
-  readonly #known = new WeakSet<TinypoolWorker>()
-  readonly #channelName: string | undefined
-  readonly #broadcast: BroadcastChannel | undefined
+  readonly #boot: BootData
+  readonly #workers = new Set<PoolWorker>()
+  /** Ready workers with nothing to run, the most recently used last. */
+  readonly #idle: PoolWorker[] = []
+  /** Call ids: unique in the backend, increasing, so a worker sees them in order. */
   #nextId = 0
-  /** Replies waiting for progress or streamed values still on their way (threads). */
-  #waitingForSideMessages = 0
-  #destroyed: Promise<void> | undefined
+  #startFailures = 0
+  #broken: BrokenExecutorError | undefined
+  #released = false
+  #closed: Promise<void> | undefined
+  readonly id = ++nextBackend
 
   constructor(options: WorkerBackendOptions) {
     this.#options = options
-    const isThread = options.runtime === 'thread'
-    this.#pool = new Tinypool({
-      filename: new URL(isThread ? './entry/thread.js' : './entry/process.js', import.meta.url)
-        .href,
-      name: 'run',
-      runtime: isThread ? 'worker_threads' : 'child_process',
-      // Idle threads wait on their event loop, as any Node thread does, not blocked in
-      // Atomics.wait: their timers and intervals keep running (a timer that throws while the
-      // worker is idle crashes it then, not the next task), and it costs no measurable speed.
-      useAtomics: false,
-      maxThreads: options.maxWorkers,
-      minThreads: options.minWorkers,
-      idleTimeout: options.idleTimeout,
-      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
-      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
-      ...(options.env === undefined
-        ? {}
-        : { env: { ...(process.env as Record<string, string>), ...options.env } }),
-      ...(isThread ? {} : { serialization: 'advanced' as const }),
-    })
-    // Tinypool reports failures of idle workers as 'error' events on the pool; those workers
-    // are already replaced, and an unhandled 'error' event would crash the program.
-    this.#pool.on('error', () => undefined)
-    if (isThread) {
-      this.#channelName = `concurrent:${process.pid}:${++backends}`
-      this.#broadcast = new BroadcastChannel(this.#channelName)
-      this.#broadcast.unref()
-      this.#broadcast.onmessage = (event) => {
-        const message = (event as MessageEvent).data as unknown
-        if (isSideMessage(message) && message.type !== 'crash') {
-          const unit = this.#units.get(message.id)
-          if (unit !== undefined) this.#onSideMessage(unit, message)
-        }
-      }
-    } else {
-      installExitHook()
-    }
-    this.#watchWorkers()
+    this.#boot = { init: options.initializer }
     liveBackends.add(this)
+    this.#ensureMinimum()
   }
 
   /** How many workers exist now (starting, busy or idle). */
   get workers(): number {
-    return this.#pool.threads.length
+    return this.#workers.size
   }
 
-  /** Hands `request` to a worker. The caller makes sure one can start it now. */
-  run(request: UnitRequest): RunningUnit {
-    const isThread = this.#options.runtime === 'thread'
-    const token = isThread ? new Int32Array(new SharedArrayBuffer(4)) : undefined
-    const { unit, running } = this.#launch(
-      { request, batch: undefined, token },
-      {
-        task: request.task,
-        args: request.args,
-        chunk: request.chunk,
-        flat: request.flat ?? false,
-        batch: false,
-        cancel: token?.buffer,
-      },
-      isThread && request.transfer.length > 0 ? [...request.transfer] : undefined,
-    )
-    const outcome = running.then(
-      (reply) => this.#onReply(unit, reply),
-      (error: unknown) => this.#onFailure(unit, error),
-    )
-    return {
-      outcome,
-      cancel: () => this.#cancel(unit),
-      terminate: (reason) => this.#terminate(unit, reason),
-    }
+  /** How many workers are ready with nothing to run. */
+  get idle(): number {
+    return this.#idle.length
   }
 
-  /**
-   * Hands a worker many independent calls of `task` in one message: one `postMessage` and one
-   * wake-up for all of them. The worker runs them in order and reports each call as it ends,
-   * so results, progress and cancellation stay per call. The caller makes sure a worker can
-   * start the batch now.
-   */
-  runBatch(task: TaskSpec, calls: readonly BatchCall[], listener: BatchListener): RunningBatch {
-    const n = calls.length
-    const isThread = this.#options.runtime === 'thread'
-    const buffer = isThread ? new SharedArrayBuffer(8 * n) : undefined
-    const ports = isThread ? new MessageChannel() : undefined
-    const batch: Batch = {
-      calls,
-      listener,
-      reported: new Uint8Array(n),
-      claimed: new Uint8Array(n),
-      flags: buffer === undefined ? undefined : new Int32Array(buffer),
-      port: ports?.port1,
-    }
-    // One-argument calls travel as a flat list of those arguments: far cheaper to clone.
-    const flat = calls.every((call) => call.args.length === 1)
-    const { unit, running } = this.#launch(
-      { request: undefined, batch, token: undefined },
-      {
-        task,
-        args: calls.map((call) => (flat ? call.args[0] : call.args)),
-        chunk: false,
-        flat,
-        batch: true,
-        cancel: buffer,
-        port: ports?.port2,
-      },
-      ports === undefined ? undefined : [ports.port2],
-    )
-    ports?.port1.on('message', (message: unknown) => {
-      if (isSideMessage(message)) this.#onSideMessage(unit, message)
+  start(calls: readonly Call[]): RunningCall[] {
+    const slots: Slot[] = []
+    const running = calls.map((call): RunningCall => {
+      const slot: Slot = { call, settle: undefined }
+      slots.push(slot)
+      return {
+        outcome: new Promise<CallOutcome>((resolve) => (slot.settle = resolve)),
+        cancel: () => this.#cancel(worker, slot),
+        terminate: (reason) => this.#terminate(worker, slot, reason),
+      }
     })
-    const outcome = running.then(
-      (reply) => this.#onBatchReply(unit, batch, reply),
-      (error: unknown) => this.#onBatchFailure(unit, batch, error),
-    )
-    return {
-      outcome,
-      claim: (index) => {
-        if (batch.reported[index] === 1) return false
-        if (batch.flags !== undefined) {
-          const flag = Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED)
-          if (flag === BATCH_STARTED) return false
-        } else {
-          // A process runs its calls in order: once the batch has reached it, the first call
-          // neither reported nor taken back is the one it is running (or about to run).
-          if (unit.sendToWorker !== undefined && index === firstOpen(batch)) return false
-          this.#cancelCall(unit, index)
-        }
-        batch.claimed[index] = 1
-        return true
-      },
-      cancel: (index) => {
-        if (batch.flags !== undefined) {
-          Atomics.store(batch.flags, n + index, 1)
-          Atomics.notify(batch.flags, n + index)
-        } else {
-          this.#cancelCall(unit, index)
-        }
-      },
-      terminate: (reason) => this.#terminate(unit, reason),
+    const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
+    if (worker === undefined || worker.state === 'gone') {
+      // Broken, or the worker could not even be spawned (already counted as a start failure).
+      for (const slot of slots) this.#settle(undefined, slot, this.#unrunnable())
+      return running
     }
+    this.#post(worker, slots)
+    return running
   }
 
-  /**
-   * Terminates every worker and waits until they have exited; tasks still running end as
-   * crashes. Idempotent.
-   */
-  destroy(): Promise<void> {
-    this.#destroyed ??= this.#pool.destroy().finally(() => {
-      this.#broadcast?.close()
+  /** Stops the workers (nothing is running); resolves when they have exited. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= this.#stopAll((worker) => worker.transport?.stop())
+    return this.#closed
+  }
+
+  stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    const stopped = this.#stopAll((worker) => worker.transport?.kill(signal), signal)
+    this.#closed ??= stopped
+    return stopped
+  }
+
+  release(): void {
+    this.#released = true
+    for (const worker of this.#workers) worker.transport?.unref()
+  }
+
+  #stopAll(end: (worker: PoolWorker) => void, signal?: string): Promise<void> {
+    const gone: Array<Promise<void>> = []
+    for (const worker of this.#workers) {
+      gone.push(new Promise((resolve) => (worker.onGone = resolve)))
+      if (worker.inFlight !== undefined) {
+        worker.inFlight.ended ??= `the worker running this task was stopped (${signal ?? 'shutdown'})`
+      }
+      clearTimeout(worker.idleTimer)
+      worker.move('stopping')
+      // Held until it has exited, so that whoever awaits this sees it through.
+      worker.transport?.ref()
+      end(worker)
+    }
+    this.#idle.length = 0
+    return Promise.all(gone).then(() => {
       liveBackends.delete(this)
     })
-    return this.#destroyed
   }
 
-  /** Registers a unit of work and hands its message to tinypool. */
-  #launch(
-    of: Pick<Unit, 'request' | 'batch' | 'token'>,
-    work: Omit<RunMessage, 'type' | 'id' | 'init' | 'maxTasks' | 'channel'>,
-    transferList: Transferable[] | undefined,
-  ): { readonly unit: Unit; readonly running: Promise<ReplyMessage> } {
-    const id = this.#nextId++
-    const unit: Unit = {
-      id,
-      ...of,
-      sendToWorker: undefined,
-      cancelled: false,
-      crashCause: undefined,
-      received: 0,
-      expected: undefined,
-      allReceived: undefined,
-      channel: this.#channelFor(() => unit),
+  /** Starts a worker; one that cannot even be spawned comes back `gone`, counted as a failure. */
+  #spawn(): PoolWorker {
+    const worker = new PoolWorker()
+    this.#workers.add(worker)
+    try {
+      worker.transport = startWorker(
+        {
+          runtime: this.#options.runtime,
+          boot: this.#boot,
+          resourceLimits: this.#options.resourceLimits,
+          execArgv: this.#options.execArgv,
+          env: this.#options.env,
+        },
+        {
+          message: (raw) => this.#onMessage(worker, raw),
+          gone: (exitCode, signal, failure) => this.#onGone(worker, exitCode, signal, failure),
+        },
+      )
+    } catch (error) {
+      this.#onGone(worker, null, null, error)
+      return worker
     }
+    // Idle workers never keep the program alive; a worker is held only while it runs calls.
+    worker.transport.unref()
+    return worker
+  }
+
+  /** Hands `slots` to `worker` as one message. */
+  #post(worker: PoolWorker, slots: Slot[]): void {
+    const first = this.#nextId
+    this.#nextId += slots.length
+    const isThread = this.#options.runtime === 'thread'
+    const shared = isThread ? new SharedArrayBuffer(8 * slots.length) : undefined
+    const inFlight: InFlight = {
+      first,
+      slots,
+      flags: shared === undefined ? undefined : new Int32Array(shared),
+      open: slots.length,
+      ran: 0,
+      ended: undefined,
+    }
+    const { packing, args, transfer } = pack(slots)
     const message: RunMessage = {
       type: 'run',
-      id,
-      ...work,
-      init: this.#options.initializer,
-      maxTasks: this.#options.maxTasksPerChild,
-      channel: this.#channelName,
+      id: first,
+      task: (slots[0] as Slot).call.task,
+      packing,
+      args,
+      shared,
     }
-    this.#units.set(id, unit)
-    const running = this.#pool.run(message, {
-      channel: unit.channel,
-      ...(transferList === undefined ? {} : { transferList }),
-    }) as Promise<ReplyMessage>
-    this.#watchWorkers()
-    return { unit, running }
-  }
-
-  /** The per-unit channel tinypool attaches to the worker running it (and, for processes, relays). */
-  #channelFor(unit: () => Unit): TinypoolChannel {
-    if (this.#options.runtime === 'thread') return { onClose: noop }
-    return {
-      onClose: noop,
-      onMessage: (send) => {
-        const current = unit()
-        current.sendToWorker = send
-        if (current.cancelled) send({ type: 'cancel', id: current.id })
-        current.batch?.claimed.forEach((claimed, index) => {
-          if (claimed === 1) send({ type: 'cancel', id: current.id, index })
-        })
-      },
-      postMessage: (message: unknown) => {
-        if (isSideMessage(message)) this.#onSideMessage(unit(), message)
-      },
-    }
-  }
-
-  /** Processes: tells the worker to cancel call `index` of a batch (it may be running). */
-  #cancelCall(unit: Unit, index: number): void {
-    unit.sendToWorker?.({ type: 'cancel', id: unit.id, index })
-  }
-
-  #terminate(unit: Unit, reason: string): void {
-    const worker = this.#workerOf(unit)
-    if (worker !== undefined) {
-      worker.emit(
-        'error',
-        new WorkerCrashedError(reason, { workerId: worker.threadId, exitCode: null }),
-      )
-    }
-  }
-
-  async #onBatchReply(
-    unit: Unit,
-    batch: Batch,
-    reply: ReplyMessage,
-  ): Promise<{ readonly unstarted: readonly number[] }> {
-    await this.#sideMessages(unit, reply.sent)
-    this.#units.delete(unit.id)
-    batch.port?.close()
-    if (reply.retire) this.#retire(unit)
-    this.#watchWorkers()
-    const unstarted: number[] = []
-    batch.calls.forEach((call, index) => {
-      if (batch.reported[index] === 1 || batch.claimed[index] === 1) return
-      if (reply.type === 'result') {
-        // Every call the worker did not report, it skipped; none should be left.
-        unstarted.push(index)
-        return
-      }
-      // The task could not be found, or the initializer failed: every call ends that way.
-      const error = decodeError(reply.error, call.callerStack?.())
-      batch.listener.onOutcome(
-        index,
-        reply.init ? { kind: 'init-error', error } : { kind: 'error', error },
-      )
-    })
-    return { unstarted }
-  }
-
-  /**
-   * The batch's worker died, or the batch could not be sent. Calls already reported stand; the
-   * one that was running fails with the crash; those never started are handed back.
-   */
-  async #onBatchFailure(
-    unit: Unit,
-    batch: Batch,
-    failure: unknown,
-  ): Promise<{ readonly unstarted: readonly number[] }> {
-    // Outcomes the worker posted right before it died may still be on their way.
-    await nextTurn()
-    await nextTurn()
-    batch.port?.close()
-    const crash = this.#onFailure(unit, failure)
-    const unstarted: number[] = []
-    let blamed = crash.error.name === 'DataCloneError'
-    batch.calls.forEach((call, index) => {
-      if (batch.reported[index] === 1 || batch.claimed[index] === 1) return
-      const started =
-        batch.flags === undefined
-          ? // Processes: calls run in order, so the first not reported was running — if the
-            // batch reached a worker at all.
-            !blamed && unit.sendToWorker !== undefined
-          : Atomics.compareExchange(batch.flags, index, 0, BATCH_CANCELLED) === BATCH_STARTED
-      if (started) {
-        blamed = true
-        batch.listener.onOutcome(index, crash)
-      } else {
-        unstarted.push(index)
-      }
-    })
-    return { unstarted }
-  }
-
-  #cancel(unit: Unit): void {
-    if (unit.token !== undefined) {
-      Atomics.store(unit.token, 0, 1)
-      Atomics.notify(unit.token, 0)
-    } else {
-      unit.cancelled = true
-      unit.sendToWorker?.({ type: 'cancel', id: unit.id })
-    }
-  }
-
-  async #onReply(unit: Unit, reply: ReplyMessage): Promise<UnitOutcome> {
-    await this.#sideMessages(unit, reply.sent)
-    this.#units.delete(unit.id)
-    if (reply.retire) this.#retire(unit)
-    this.#watchWorkers()
-    // How long the task ran in the worker, message time left out.
-    const { took } = reply
-    if (reply.type === 'result') return { kind: 'value', value: reply.value, took }
-    const error = decodeError(reply.error, unit.request?.callerStack?.())
-    return reply.init ? { kind: 'init-error', error } : { kind: 'error', error, took }
-  }
-
-  /**
-   * Waits until the `sent` progress, streamed and batch messages the worker sent beside its
-   * reply have all arrived (threads: they travel on another channel than the reply).
-   */
-  async #sideMessages(unit: Unit, sent: number): Promise<void> {
-    if (unit.received >= sent) return
-    unit.expected = sent
-    // The worker is idle now and no longer keeps the program alive: the channel must, until
-    // the last value arrives, or a program awaiting this task could exit in between. (A batch's
-    // port keeps it alive by itself while it listens.)
-    const channel = unit.batch === undefined ? this.#broadcast : undefined
-    if (channel !== undefined && this.#waitingForSideMessages++ === 0) channel.ref()
+    clearTimeout(worker.idleTimer)
     try {
-      await new Promise<void>((resolve) => (unit.allReceived = resolve))
-    } finally {
-      if (channel !== undefined && --this.#waitingForSideMessages === 0) channel.unref()
+      worker.transport?.post(message, transfer)
+    } catch (error) {
+      // A value deeper than the call-site check looks could not be cloned: nothing was sent,
+      // and the worker is free for the next call.
+      const failure = cloneFailure(error)
+      for (const slot of slots)
+        this.#settle(undefined, slot, { kind: 'error', error: failure, took: 0 })
+      this.#becomeIdle(worker)
+      return
     }
+    worker.inFlight = inFlight
+    if (!this.#released) worker.transport?.ref()
   }
 
-  #onFailure(
-    unit: Unit,
-    failure: unknown,
-  ): { readonly kind: 'crash'; readonly error: WorkerCrashedError | DataCloneError } {
-    this.#units.delete(unit.id)
-    this.#watchWorkers()
-    if (failure instanceof Error && failure.name === 'DataCloneError') {
-      return {
-        kind: 'crash',
-        error: new DataCloneError(
-          `An argument cannot be sent to a worker: ${failure.message}. Send plain data (objects, arrays, numbers, strings, typed arrays, Map, Set, Date), not functions, promises or handles`,
-          undefined,
-          { cause: failure },
-        ),
-      }
-    }
-    if (failure instanceof WorkerCrashedError) {
-      if (unit.crashCause === undefined) return { kind: 'crash', error: failure }
-      return {
-        kind: 'crash',
-        error: new WorkerCrashedError(
-          `${failure.message}: ${describeCause(unit.crashCause)}`,
-          failure,
-          { cause: unit.crashCause },
-        ),
-      }
-    }
-    const cause = unit.crashCause ?? failure
-    return {
-      kind: 'crash',
-      error: new WorkerCrashedError(
-        `the worker running this task failed: ${describeCause(cause)}`,
-        {},
-        { cause },
-      ),
-    }
-  }
-
-  #onSideMessage(unit: Unit, message: SideMessage): void {
+  #onMessage(worker: PoolWorker, raw: unknown): void {
+    const message = parseWorkerMessage(raw, this.#options.runtime === 'process')
+    if (message === undefined) return
     switch (message.type) {
-      case 'progress':
-      case 'yield':
-      case 'item':
-        unit.received++
-        if (message.type === 'item') this.#onCallOutcome(unit, message)
-        else if (message.type === 'yield') unit.request?.onYield?.(message.value)
-        else if (message.index === undefined) unit.request?.onProgress?.(message.value)
-        else unit.batch?.listener.onProgress(message.index, message.value)
-        if (unit.expected !== undefined && unit.received >= unit.expected) unit.allReceived?.()
+      case 'booted':
+        worker.move('initializing')
+        return
+      case 'ready':
+        if (!worker.move('ready')) return
+        worker.wasReady = true
+        this.#startFailures = 0
+        if (worker.inFlight === undefined) this.#becomeIdle(worker)
+        return
+      case 'init-error':
+        this.#break(
+          new BrokenExecutorError(
+            `the initializer of ${this.#options.name} failed, so it can run no tasks`,
+            { cause: decodeError(message.error) },
+          ),
+        )
+        worker.move('stopping')
+        worker.transport?.kill('SIGKILL')
         return
       case 'crash':
-        unit.crashCause = decodeError(message.error)
+        worker.crashCause = decodeError(message.error)
+        return
+      default:
+        this.#onCallMessage(worker, message)
+    }
+  }
+
+  #onCallMessage(
+    worker: PoolWorker,
+    message: Exclude<WorkerMessage, { type: 'booted' | 'ready' | 'init-error' | 'crash' }>,
+  ): void {
+    const inFlight = worker.inFlight
+    if (inFlight === undefined) return
+    const slot = inFlight.slots[message.id - inFlight.first]
+    if (slot?.settle === undefined) return
+    switch (message.type) {
+      case 'progress':
+        slot.call.listener.progress(message.value)
+        return
+      case 'yield':
+        slot.call.listener.yield?.(message.value)
+        return
+      case 'skipped':
+        this.#settle(worker, slot, { kind: 'withdrawn' })
+        return
+      case 'done':
+      case 'fail':
+        inFlight.ran++
+        this.#settle(worker, slot, outcomeOf(slot.call, message))
         return
     }
   }
 
-  #onCallOutcome(unit: Unit, message: ItemMessage): void {
-    const batch = unit.batch
-    const call = batch?.calls[message.index]
-    if (batch === undefined || call === undefined) return
-    batch.reported[message.index] = 1
-    // A call taken back while it was already running (processes) ends unreported.
-    if (batch.claimed[message.index] === 1) return
-    batch.listener.onOutcome(
-      message.index,
-      'error' in message
-        ? { kind: 'error', error: decodeError(message.error, call.callerStack?.()) }
-        : { kind: 'value', value: message.value },
-    )
+  /**
+   * Settles `slot`'s call. When it was the last open call of its worker's message, the worker
+   * is free first, so that the executor's next call finds it idle.
+   */
+  #settle(worker: PoolWorker | undefined, slot: Slot, outcome: CallOutcome): void {
+    const settle = slot.settle
+    if (settle === undefined) return
+    slot.settle = undefined
+    const inFlight = worker?.inFlight
+    if (worker !== undefined && inFlight !== undefined && --inFlight.open === 0) {
+      worker.inFlight = undefined
+      worker.callsRun += inFlight.ran
+      this.#afterMessage(worker)
+    }
+    settle(outcome)
   }
 
-  /** The worker running `unit`: the one tinypool attached the unit's channel to. */
-  #workerOf(unit: Unit): PoolWorker | undefined {
-    return (this.#pool.threads as PoolWorker[]).find((worker) => worker.channel === unit.channel)
+  /** A worker finished a message: retire it, or make it idle. */
+  #afterMessage(worker: PoolWorker): void {
+    if (worker.state !== 'ready') return
+    const max = this.#options.maxTasksPerChild
+    if (max !== undefined && worker.callsRun >= max) {
+      this.#retire(worker)
+      return
+    }
+    this.#becomeIdle(worker)
   }
 
-  /** Replaces the worker that ran `unit`, once it has asked to retire (`maxTasksPerChild`). */
-  #retire(unit: Unit): void {
-    const worker = this.#workerOf(unit)
-    // If the worker already took another task, its channel changed; it retires after that one.
-    if (worker !== undefined) {
-      worker.emit('error', new Error('retired after maxTasksPerChild tasks'))
+  #becomeIdle(worker: PoolWorker): void {
+    if (worker.state !== 'ready' || this.#closed !== undefined) return
+    worker.transport?.unref()
+    this.#idle.push(worker)
+    if (this.#workers.size > this.#options.minWorkers) {
+      worker.idleTimer = setTimeout(() => {
+        if (worker.inFlight === undefined && this.#workers.size > this.#options.minWorkers) {
+          this.#retire(worker)
+        }
+      }, this.#options.idleTimeout)
+      worker.idleTimer.unref()
     }
   }
 
-  /** Gives every worker tinypool has started an exit listener that runs before tinypool's. */
-  #watchWorkers(): void {
-    for (const worker of this.#pool.threads as PoolWorker[]) {
-      if (this.#known.has(worker)) continue
-      this.#known.add(worker)
-      const emitter = worker.thread ?? worker.process
-      if (emitter === undefined) continue
-      if (worker.process !== undefined) {
-        const child = worker.process
-        liveProcesses.add(child)
-        child.once('exit', () => liveProcesses.delete(child))
+  /** Lets an idle worker go (idle timeout, `maxTasksPerChild`); it is replaced on demand. */
+  #retire(worker: PoolWorker): void {
+    const index = this.#idle.indexOf(worker)
+    if (index !== -1) this.#idle.splice(index, 1)
+    if (worker.move('stopping')) worker.transport?.stop()
+  }
+
+  #cancel(worker: PoolWorker | undefined, slot: Slot): void {
+    const inFlight = worker?.inFlight
+    if (worker === undefined || inFlight === undefined || slot.settle === undefined) return
+    const index = inFlight.slots.indexOf(slot)
+    if (inFlight.flags !== undefined) {
+      const flags = inFlight.flags
+      // Whoever swaps the 0 out owns the call: the worker to start it, or the parent to take it
+      // back, in which case the worker will skip it.
+      if (Atomics.compareExchange(flags, index, 0, CLAIM_WITHDRAWN) === 0) {
+        this.#settle(worker, slot, { kind: 'withdrawn' })
+        return
       }
-      emitter.prependListener('exit', (code?: number | null, signal?: NodeJS.Signals | null) => {
-        this.#onExit(worker, code ?? null, signal ?? null)
-      })
+      const token = inFlight.slots.length + index
+      Atomics.store(flags, token, 1)
+      Atomics.notify(flags, token)
+      return
+    }
+    // A process decides for itself: it skips the call (`skipped`), or cancels its token.
+    try {
+      worker.transport?.post({ type: 'cancel', id: inFlight.first + index }, [])
+    } catch {
+      // The channel is gone: the worker's end settles the call.
     }
   }
 
-  #onExit(worker: PoolWorker, exitCode: number | null, signal: NodeJS.Signals | null): void {
-    // Tinypool removes a worker from its list before terminating it; one still listed died.
-    if (!this.#pool.threads.includes(worker)) return
-    const how = signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`
-    worker.emit(
-      'error',
-      new WorkerCrashedError(`the worker running this task ${how}`, {
-        exitCode,
-        signal,
-        workerId: worker.threadId,
-      }),
+  #terminate(worker: PoolWorker | undefined, slot: Slot, reason: string): void {
+    const inFlight = worker?.inFlight
+    if (worker === undefined || inFlight === undefined || slot.settle === undefined) return
+    inFlight.ended ??= reason
+    worker.move('stopping')
+    worker.transport?.kill('SIGKILL')
+  }
+
+  /** The worker is gone, however it went: settle what it had, and replace it if need be. */
+  #onGone(
+    worker: PoolWorker,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    failure: unknown,
+  ): void {
+    const state = worker.state
+    worker.move('gone')
+    this.#workers.delete(worker)
+    const index = this.#idle.indexOf(worker)
+    if (index !== -1) this.#idle.splice(index, 1)
+    clearTimeout(worker.idleTimer)
+    const cause = worker.crashCause ?? failure
+    const inFlight = worker.inFlight
+    worker.inFlight = undefined
+    switch (state) {
+      case 'starting':
+        this.#onStartFailure(worker, exitCode, signal, cause)
+        break
+      case 'initializing':
+        this.#break(
+          new BrokenExecutorError(
+            `the initializer of ${this.#options.name} ended its worker (${how(exitCode, signal)}) before it finished, so the executor can run no tasks`,
+            {
+              cause: crashError(
+                `the worker ${how(exitCode, signal)} while running the initializer`,
+                worker,
+                exitCode,
+                signal,
+                cause,
+              ),
+            },
+          ),
+        )
+        break
+      default:
+        break
+    }
+    if (inFlight !== undefined) this.#settleLeftovers(worker, inFlight, exitCode, signal, cause)
+    worker.onGone?.()
+    this.#ensureMinimum()
+  }
+
+  /** A worker went away before it was ready: its calls go elsewhere, unless it keeps happening. */
+  #onStartFailure(
+    worker: PoolWorker,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    cause: unknown,
+  ): void {
+    if (this.#closed !== undefined) return
+    this.#startFailures++
+    const stderr = worker.transport?.stderrTail().trim() ?? ''
+    const error = new WorkerStartError(
+      `a worker of ${this.#options.name} could not start: ${cause === undefined ? `it ${how(exitCode, signal)}` : describeCause(cause)}${stderr === '' ? '' : `; its stderr ends with:\n${stderr}`}`,
+      { exitCode, signal, stderr },
+      cause === undefined ? undefined : { cause },
     )
+    if (this.#startFailures >= MAX_START_FAILURES) {
+      this.#break(
+        new BrokenExecutorError(
+          `workers of ${this.#options.name} cannot start (${this.#startFailures} failed in a row), so it can run no tasks: ${error.message}`,
+          { cause: error },
+        ),
+      )
+    }
+  }
+
+  /**
+   * The calls of a worker's message that were not over when it went: the one it was running
+   * crashed with it; the ones it had not started can run elsewhere.
+   */
+  #settleLeftovers(
+    worker: PoolWorker,
+    inFlight: InFlight,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+    cause: unknown,
+  ): void {
+    let blamed = false
+    inFlight.slots.forEach((slot, index) => {
+      if (slot.settle === undefined) return
+      let started: boolean
+      if (inFlight.flags !== undefined) {
+        started =
+          Atomics.compareExchange(inFlight.flags, index, 0, CLAIM_WITHDRAWN) === CLAIM_STARTED
+      } else {
+        // A process runs its calls in order: the first not reported is the one it was running,
+        // if it had got as far as running anything.
+        started = !blamed && worker.wasReady
+      }
+      if (!started) {
+        this.#settle(
+          undefined,
+          slot,
+          this.#broken === undefined ? { kind: 'unstarted' } : this.#unrunnable(),
+        )
+        return
+      }
+      blamed = true
+      const message = inFlight.ended ?? `the worker running this task ${how(exitCode, signal)}`
+      this.#settle(undefined, slot, {
+        kind: 'crash',
+        error: crashError(
+          message,
+          worker,
+          exitCode,
+          signal,
+          inFlight.ended === undefined ? cause : undefined,
+        ),
+      })
+    })
+  }
+
+  /** The outcome of a call that cannot run: the backend is broken, or the worker never started. */
+  #unrunnable(): CallOutcome {
+    return this.#broken === undefined
+      ? { kind: 'unstarted' }
+      : { kind: 'broken', error: this.#broken }
+  }
+
+  #break(error: BrokenExecutorError): void {
+    this.#broken ??= error
+  }
+
+  #ensureMinimum(): void {
+    if (this.#broken !== undefined || this.#closed !== undefined) return
+    while (this.#workers.size < this.#options.minWorkers) {
+      const worker = this.#spawn()
+      if (worker.state === 'gone') return
+    }
   }
 }
 
-/** Kills worker processes when the program exits, so none is left running as an orphan. */
-function installExitHook(): void {
-  if (exitHookInstalled) return
-  exitHookInstalled = true
-  process.on('exit', () => {
-    for (const child of liveProcesses) child.kill('SIGKILL')
-  })
+/** How the calls of one message travel: packed by shape, with one transfer list. */
+function pack(slots: readonly Slot[]): {
+  packing: Packing
+  args: ArrayLike<unknown>
+  transfer: readonly object[]
+} {
+  const first = (slots[0] as Slot).call
+  if (slots.length === 1) {
+    const { work } = first
+    switch (work.kind) {
+      case 'call':
+        return { packing: 'call', args: work.args, transfer: first.transfer }
+      case 'chunk':
+        return { packing: 'chunk', args: work.items, transfer: first.transfer }
+      case 'chunk1':
+        return { packing: 'chunk1', args: work.items, transfer: first.transfer }
+    }
+  }
+  const lists = slots.map(({ call }) => (call.work as { readonly args: readonly unknown[] }).args)
+  const transfer = slots.flatMap(({ call }) => call.transfer)
+  // One-argument calls travel as a flat list of those arguments: far cheaper to clone.
+  if (lists.every((args) => args.length === 1)) {
+    return { packing: 'batch1', args: lists.map((args) => args[0]), transfer }
+  }
+  return { packing: 'batch', args: lists, transfer }
+}
+
+/** How a call that ran ended, as its worker reported it. */
+function outcomeOf(call: Call, message: DoneMessage | FailMessage): CallOutcome {
+  const chunk = call.work.kind !== 'call'
+  if (message.type === 'done') {
+    const value = chunk
+      ? ({ values: message.value as ArrayLike<unknown> } satisfies ChunkResult<unknown>)
+      : message.value
+    return { kind: 'value', value, took: message.took }
+  }
+  const error = decodeError(message.error, call.callerStack?.())
+  if (chunk && message.values !== undefined) {
+    const value: ChunkResult<unknown> = { values: message.values, failure: { error } }
+    return { kind: 'value', value, took: message.took }
+  }
+  return { kind: 'error', error, took: message.took }
+}
+
+function crashError(
+  message: string,
+  worker: PoolWorker,
+  exitCode: number | null,
+  signal: NodeJS.Signals | null,
+  cause: unknown,
+): WorkerCrashedError {
+  return new WorkerCrashedError(
+    cause === undefined ? message : `${message}: ${describeCause(cause)}`,
+    { exitCode, signal, workerId: worker.transport?.id },
+    cause === undefined ? undefined : { cause },
+  )
+}
+
+/** A value deeper than the call-site check looks could not be sent to the worker. */
+function cloneFailure(error: unknown): DataCloneError {
+  const message = error instanceof Error ? error.message : String(error)
+  return new DataCloneError(
+    `An argument cannot be sent to a worker: ${message}. Send plain data (objects, arrays, numbers, strings, typed arrays, Map, Set, Date), not functions, promises, class instances with methods, proxies or handles`,
+    undefined,
+    { cause: error },
+  )
+}
+
+function how(exitCode: number | null, signal: NodeJS.Signals | null): string {
+  return signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`
 }
 
 function describeCause(cause: unknown): string {
@@ -703,13 +653,3 @@ function describeCause(cause: unknown): string {
   if (typeof message === 'string') return typeof name === 'string' ? `${name}: ${message}` : message
   return String(cause)
 }
-
-/** The first call of `batch` neither reported nor taken back. */
-function firstOpen(batch: Batch): number {
-  for (let index = 0; index < batch.calls.length; index++) {
-    if (batch.reported[index] === 0 && batch.claimed[index] === 0) return index
-  }
-  return -1
-}
-
-function noop(): void {}

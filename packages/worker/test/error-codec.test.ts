@@ -8,13 +8,8 @@ import {
   TimeoutError,
   WorkerCrashedError,
 } from '@concurrent/future'
-import {
-  DataCloneError,
-  decodeError,
-  encodeError,
-  InlineTaskError,
-  TaskNotFoundError,
-} from '@concurrent/worker'
+import { DataCloneError, InlineTaskError, TaskNotFoundError } from '@concurrent/worker'
+import { decodeError, encodeError } from '@concurrent/worker/internal'
 
 /** What the caller sees of `thrown`: encoded, structured-cloned across the boundary, decoded. */
 function roundTrip(thrown: unknown, callerStack?: string): unknown {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
 
-import { DataCloneError, InlineTaskError, TaskNotFoundError } from '@concurrent/worker'
+import {
+  DataCloneError,
+  InlineTaskError,
+  TaskNotFoundError,
+  WorkerEntryNotFoundError,
+} from '@concurrent/worker'
 
 describe('TaskNotFoundError', () => {
   it('has its stable name, a prototype chain straight to Error, and where it looked', () => {
@@ -47,5 +52,19 @@ describe('DataCloneError', () => {
     expect(String(error)).toBe('DataCloneError: cannot clone')
     expect(error.argumentIndex).toBe(2)
     expect(new DataCloneError('unknown').argumentIndex).toBeUndefined()
+  })
+})
+
+describe('WorkerEntryNotFoundError', () => {
+  it('has its stable name, a prototype chain straight to Error, and where it looked', () => {
+    const cause = new Error('inner')
+    const error = new WorkerEntryNotFoundError('bundled', 'file:///app/entry/thread.js', { cause })
+    expect(error.name).toBe('WorkerEntryNotFoundError')
+    expect(WorkerEntryNotFoundError.name).toBe('WorkerEntryNotFoundError')
+    expect(Object.getPrototypeOf(WorkerEntryNotFoundError.prototype)).toBe(Error.prototype)
+    expect(String(error)).toBe('WorkerEntryNotFoundError: bundled')
+    expect(error.entryUrl).toBe('file:///app/entry/thread.js')
+    expect(error.cause).toBe(cause)
+    expect(new WorkerEntryNotFoundError('no URL').entryUrl).toBeUndefined()
   })
 })

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest'
 
-import { InlineTaskError, taskSpecOf } from '@concurrent/worker'
+import { InlineTaskError } from '@concurrent/worker'
+import { taskSpecOf } from '@concurrent/worker/internal'
 
 /** The InlineTaskError `fn` is refused with. */
 function refusal(fn: unknown): InlineTaskError {

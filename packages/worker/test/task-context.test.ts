@@ -3,13 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, vi } from 'vitest'
 
 import { CancelToken } from '@concurrent/cancellation'
-import {
-  currentSignal,
-  currentToken,
-  reportProgress,
-  runInTaskContext,
-  type TaskContext,
-} from '@concurrent/worker'
+import { currentSignal, currentToken, reportProgress } from '@concurrent/worker'
+import { runInTaskContext, type TaskContext } from '@concurrent/worker/internal'
 
 function context(): TaskContext & { readonly reported: unknown[] } {
   const reported: unknown[] = []

@@ -2,7 +2,8 @@ import { MessageChannel } from 'node:worker_threads'
 
 import { describe, expect, it } from 'vitest'
 
-import { transfer, transferListOf } from '@concurrent/worker'
+import { transfer } from '@concurrent/worker'
+import { transferListOf } from '@concurrent/worker/internal'
 
 describe('transfer', () => {
   it('returns the value itself', () => {

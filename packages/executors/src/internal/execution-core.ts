@@ -1,81 +1,101 @@
 /**
  * The machinery every executor here shares: our own queue, dispatch, interrupts, timeouts,
- * crash policy, shutdown and statistics. Executors differ only in their runner — how one unit
- * of work is started (a tinypool worker, or an async call in-process).
+ * crash policy, shutdown and statistics. Executors differ only in their runner — a pool of
+ * worker threads or processes, or the calling thread.
  *
  * ```
- * submit ─▶ checks (task, arguments) ─▶ PriorityQueue ─▶ pump: while a slot is free ─▶ runner
- *   ▲                                       │ cancel() while queued: removed               │
- *   └────────────── TaskFuture ◀── settle(outcome) ◀── interrupt: cancel, then terminate ◀─┘
+ * submit ─▶ prepare (task, arguments) ─▶ PriorityQueue ─▶ pump: a worker is free ─▶ runner.start
+ *   ▲                                        │ cancel() while queued: dropped            │
+ *   └──────────── TaskFuture ◀── settle(outcome) ◀── interrupt: cancel, then terminate ◀─┘
  * ```
  *
- * Only as many units as there are slots (`maxWorkers`) are ever handed to the runner, so a
- * future waiting in our queue stays cancellable with Python's meaning (CPython keeps its
- * `EXTRA_QUEUED_CALLS` small for the same reason), and the backend's queue stays short.
+ * Each submission is a {@link WorkItem} with one explicit state — `queued`, `running` (handed
+ * to a worker), `done` — changed only by {@link ExecutionCore.#move}. A future goes `running`
+ * when its call is handed to a worker, as CPython's `_add_call_item_to_queue` does; from then on
+ * `cancel()` returns `false`, and `cancel({ interrupt: true })` stops it — exactly, if the
+ * worker has not started it yet: it never starts.
  *
- * When tasks pile up in the queue (many submitted at once), a free worker is handed a batch:
- * up to {@link MAX_BATCH} plain calls of the same task (about {@link BATCH_MS} of work, and
- * its share of the queue) in one message, where a message per
- * task would make the main thread the bottleneck. Each future of a batch stays pending until
- * the worker starts it — `cancel()` takes it back (a shared flag decides the race for
- * threads) — and settles the moment its call ends. A worker that dies mid-batch fails only the
- * running call; the calls it never started go back to the front of the queue.
+ * Only as many `start`s as there are workers are ever under way, so a future waiting in our
+ * queue stays cancellable with Python's meaning. When calls of one quick task pile up in the
+ * queue, a free worker is handed several of them in one `start` (a batch: up to
+ * {@link MAX_BATCH}, about {@link BATCH_MS} of work, and its share of the queue), where a
+ * message per call would make the main thread the bottleneck. Every call still settles by
+ * itself, the moment it ends; one whose worker died before starting it goes back to the front
+ * of the queue, to run alone.
  */
 import {
   BrokenExecutorError,
+  CancelledError,
   deadlineIn,
   setDeadline,
   ShutdownError,
   TimeoutError,
   type TaskOptions,
 } from '@concurrent/future'
-import type { RunningBatch, RunningUnit, UnitOutcome } from '@concurrent/worker'
+import {
+  taskKey,
+  type Call,
+  type CallOutcome,
+  type Runner,
+  type RunningCall,
+  type TaskSpec,
+} from '@concurrent/worker/internal'
 
 import { QueueFullError } from '../errors.js'
 import { TaskFuture } from '../task-future.js'
 import { PriorityQueue } from './priority-queue.js'
 
-/** One unit of work as the core sees it, before and while it runs. */
-export interface WorkItem<P> {
-  readonly future: TaskFuture<unknown>
-  /** What the runner needs to start it. */
-  readonly payload: P
-  readonly options: TaskOptions
-  removed: boolean
-  /** The unit running it alone, once started. */
-  unit: RunningUnit | undefined
-  /** The batch it was handed to a worker in, and its place there. */
-  batch: RunningBatch | undefined
-  batchIndex: number
-  /** Handed to a worker in a batch, and taken back by `cancel()` before it started. */
-  claimed: boolean
-  /** Not to be batched again (its batch's worker died before starting it). */
-  single: boolean
-  startedAt: number
-  clearTimer: (() => void) | undefined
-  clearGraceTimer: (() => void) | undefined
-  interrupted: boolean
+/** The calls handed to one worker by one `start`, until every one of them is over. */
+interface Dispatch {
+  open: number
+  readonly startedAt: number
 }
 
-/** Starts units of work; a worker backend or an in-process runner. */
-export interface Runner<P> {
-  start(item: WorkItem<P>): RunningUnit
-  /**
-   * What identifies the task of a payload that may share a batch with others of the same key
-   * (a plain call: no chunk, transfer list, stream); `undefined` for one that may not. Runners
-   * that cannot run batches leave it out.
-   */
-  batchKey?(payload: P): unknown
-  /** Starts `items` (same batch key) as one batch; `onOutcome` gets each call's end. */
-  readonly startBatch?: (
-    items: ReadonlyArray<WorkItem<P>>,
-    onOutcome: (item: WorkItem<P>, outcome: UnitOutcome) => void,
-  ) => RunningBatch
-  /** How many workers exist now. */
-  readonly workers: number
-  /** Releases workers once nothing is running. */
-  close(): Promise<void>
+/** Where a submission is in its life. */
+type ItemState =
+  | { readonly kind: 'queued' }
+  | {
+      readonly kind: 'running'
+      readonly call: RunningCall
+      readonly dispatch: Dispatch
+      /** The task's own deadline (`timeout`), cleared when it settles. */
+      clearTimer: (() => void) | undefined
+      /** Set once interrupted: the deadline after which its worker is terminated. */
+      clearGrace: (() => void) | undefined
+    }
+  | { readonly kind: 'done' }
+
+const QUEUED: ItemState = { kind: 'queued' }
+const DONE: ItemState = { kind: 'done' }
+
+/** Which moves a submission can make. */
+const moves: Readonly<Record<ItemState['kind'], readonly ItemState['kind'][]>> = {
+  // A queued item starts, or leaves the queue (cancelled, aborted, the executor broke).
+  queued: ['running', 'done'],
+  // A running item ends, or — its worker died before starting it — waits again.
+  running: ['done', 'queued'],
+  done: [],
 }
+
+/** One submission: its future, its call, and where it is. */
+class WorkItem<T> {
+  readonly future: TaskFuture<unknown>
+  readonly call: Call<T>
+  readonly options: TaskOptions
+  /** The task, when calls of it may share a batch; `undefined` when this one may not. */
+  key: unknown
+  state: ItemState = QUEUED
+
+  constructor(future: TaskFuture<unknown>, call: Call<T>, options: TaskOptions, key: unknown) {
+    this.future = future
+    this.call = call
+    this.options = options
+    this.key = key
+  }
+}
+
+/** Starts calls; a worker backend or an in-process runner. */
+export type { Runner }
 
 /** The policy part of an executor's options, validated. */
 export interface CoreOptions {
@@ -83,8 +103,10 @@ export interface CoreOptions {
   readonly maxQueue: number
   readonly gracePeriod: number
   readonly onWorkerCrash: 'replace' | 'break'
-  /** Whether a crash can mean the worker died (pools) — not for in-process runners. */
+  /** The executor's name, for messages. */
   readonly name: string
+  /** Whether calls may share a batch (not with `maxTasksPerChild`, which counts messages). */
+  readonly batch: boolean
 }
 
 /**
@@ -103,8 +125,8 @@ export interface ExecutorStats {
   /** Workers with nothing to run. */
   readonly idle: number
   /**
-   * Tasks waiting to run: in the executor's queue, or in a worker's batch behind the call it is
-   * running.
+   * Tasks waiting to run: in the executor's queue, or handed to a worker in a batch behind the
+   * call it is running.
    */
   readonly queued: number
   /** Tasks running now: at most one per worker. */
@@ -145,16 +167,17 @@ export const BATCH_MS = 5
  */
 export const BATCH_BELOW_MS = 0.1
 
-export class ExecutionCore<P> {
+export class ExecutionCore<T> {
   readonly #options: CoreOptions
-  readonly #runner: Runner<P>
-  readonly #queue = new PriorityQueue<WorkItem<P>>()
-  readonly #running = new Set<WorkItem<P>>()
-  /** Units handed to the runner and not yet over: single items and batches. */
+  readonly #runner: Runner<T>
+  readonly #queue = new PriorityQueue<WorkItem<T>>((item) => item.state.kind === 'queued')
+  /** Items handed to the runner and not over. */
+  #running = 0
+  /** `start`s under way: never more than `maxWorkers`. */
   #inFlight = 0
-  /** When each batch in flight started, for utilization. */
-  readonly #batches = new Set<{ readonly startedAt: number }>()
-  /** How long a call of each batchable task has been taking, in ms (a moving average). */
+  /** When each dispatch under way started, for utilization. */
+  readonly #dispatches = new Set<Dispatch>()
+  /** How long a call of each batchable task has been running in its worker, in ms. */
   readonly #callTime = new Map<unknown, number>()
   readonly #createdAt = performance.now()
   #state: State = 'open'
@@ -162,7 +185,7 @@ export class ExecutionCore<P> {
   #idleWaiters: Array<() => void> = []
   readonly #signalled = new Map<
     AbortSignal,
-    { readonly watched: Set<WorkItem<P>>; readonly onAbort: () => void }
+    { readonly watched: Set<WorkItem<T>>; readonly onAbort: () => void }
   >()
   #closed: Promise<void> | undefined
   #completed = 0
@@ -170,43 +193,41 @@ export class ExecutionCore<P> {
   #cancelled = 0
   #busyTime = 0
 
-  constructor(options: CoreOptions, runner: Runner<P>) {
+  constructor(options: CoreOptions, runner: Runner<T>) {
     this.#options = options
     this.#runner = runner
   }
 
   /**
-   * Queues a unit of work and returns its future.
+   * Queues a call and returns its future.
    *
+   * @param prepare - makes the call, given the listener that feeds the future.
    * @throws ShutdownError, BrokenExecutorError or QueueFullError.
    */
-  submit<T>(payload: P, options: TaskOptions): TaskFuture<T> {
+  submit<R>(
+    call: Omit<Call<T>, 'listener'>,
+    options: TaskOptions,
+    onYield?: (value: unknown) => void,
+  ): TaskFuture<R> {
     this.checkOpen()
     if (this.#waiting() >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
-    const future = new TaskFuture<T>()
-    const item: WorkItem<P> = {
-      future: future,
-      payload,
-      options,
-      removed: false,
-      unit: undefined,
-      batch: undefined,
-      batchIndex: 0,
-      claimed: false,
-      single: false,
-      startedAt: 0,
-      clearTimer: undefined,
-      clearGraceTimer: undefined,
-      interrupted: false,
+    const future = new TaskFuture<R>()
+    const listener = {
+      progress: (value: unknown) => future.emitProgress(value),
+      yield: onYield,
     }
+    const full: Call<T> = { ...call, listener }
+    const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
     const { signal } = options
     if (signal?.aborted === true) {
+      item.state = DONE
       future.setException(signal.reason)
       this.#failed++
       return future
     }
     if (signal !== undefined) this.#watchSignal(signal, item)
     future.addDoneCallback(() => this.#onDone(item))
+    future.setInterruptHandler(() => this.#interrupt(item))
     this.#queue.push(item, options.priority ?? 0)
     this.#pump()
     return future
@@ -225,31 +246,57 @@ export class ExecutionCore<P> {
     }
   }
 
+  /**
+   * Stops accepting work; with `cancelFutures`, cancels what waits in the queue (calls already
+   * handed to a worker run, as in Python) and lets the program exit without waiting for what
+   * still runs.
+   */
   async shutdown(wait: boolean, cancelFutures: boolean): Promise<void> {
     if (this.#state === 'open') this.#state = 'shutdown'
     if (cancelFutures) {
-      for (const item of this.#queue.drain()) item.future.cancel()
-      // Calls in a batch that their worker has not started are still pending: take them back.
-      for (const item of [...this.#running]) {
-        if (item.future.state === 'pending') item.future.cancel()
+      for (const item of this.#queue.drain()) {
+        this.#move(item, DONE)
+        item.future.cancel()
       }
+      if (!wait) this.#runner.release()
     }
     this.#closed ??= this.#whenIdle().then(() => this.#runner.close())
     if (wait) await this.#closed
   }
 
+  /**
+   * Python 3.14's `terminate_workers()`/`kill_workers()`: shuts down, cancels the queue, fails
+   * what runs with `BrokenExecutorError`, and ends every worker now.
+   */
+  async stopWorkers(signal: 'SIGTERM' | 'SIGKILL', method: string): Promise<void> {
+    if (this.#state === 'open') this.#state = 'shutdown'
+    for (const item of this.#queue.drain()) {
+      this.#move(item, DONE)
+      item.future.cancel()
+    }
+    const error = new BrokenExecutorError(
+      `the workers of ${this.#options.name} were ${signal === 'SIGKILL' ? 'killed' : 'terminated'} by ${method}() while this task ran`,
+    )
+    const stopped = this.#runner.stop(signal)
+    this.#closed ??= stopped
+    for (const item of this.#runningItems) {
+      if (!item.future.done()) item.future.setException(error)
+    }
+    await stopped
+  }
+
   stats(): ExecutorStats {
     const now = performance.now()
     let busy = this.#busyTime
-    for (const item of this.#running) if (item.batch === undefined) busy += now - item.startedAt
-    for (const batch of this.#batches) busy += now - batch.startedAt
+    for (const dispatch of this.#dispatches) busy += now - dispatch.startedAt
     const elapsed = now - this.#createdAt
     const workers = this.#runner.workers
+    const running = Math.min(this.#inFlight, this.#running)
     return {
       workers,
       idle: Math.max(0, workers - this.#inFlight),
-      queued: this.#waiting(),
-      running: Math.min(this.#inFlight, this.#running.size),
+      queued: this.#queue.size + this.#running - running,
+      running,
       completed: this.#completed,
       failed: this.#failed,
       cancelled: this.#cancelled,
@@ -257,26 +304,40 @@ export class ExecutionCore<P> {
     }
   }
 
+  /** Items handed to the runner and not over, tracked for `stopWorkers` and `#break`. */
+  readonly #runningItems = new Set<WorkItem<T>>()
+
   /**
    * Tasks waiting to run: in the queue, or in a worker's batch behind the call it is running
    * (those count against `maxQueue` too).
    */
   #waiting(): number {
-    return this.#queue.size + Math.max(0, this.#running.size - this.#inFlight)
+    return this.#queue.size + Math.max(0, this.#running - this.#inFlight)
+  }
+
+  /** The one place an item's state changes. @throws when the move is not allowed. */
+  #move(item: WorkItem<T>, next: ItemState): void {
+    const from = item.state.kind
+    if (!moves[from].includes(next.kind)) {
+      throw new Error(`internal error: a task cannot go from ${from} to ${next.kind}`)
+    }
+    if (from === 'running') {
+      this.#running--
+      this.#runningItems.delete(item)
+    } else if (next.kind === 'running') {
+      this.#running++
+      this.#runningItems.add(item)
+    }
+    item.state = next
   }
 
   #pump(): void {
-    // Never more units than workers: tinypool's own queue stays empty, so a future waiting here
-    // stays cancellable, and a task's timeout starts when a worker takes it. (Handing tinypool
-    // extra units would keep workers busier, but a unit queued there when its worker is
-    // replaced waits for a worker that tinypool only starts on the next run().)
+    // Never more starts than workers: a future waiting here stays cancellable, and a task's
+    // timeout starts when a worker takes it.
     while (this.#inFlight < this.#options.maxWorkers) {
-      const item = this.#queue.shift()
-      if (item === undefined) break
-      if (item.future.state !== 'pending') continue
-      if (this.#queue.size > 0 && this.#startBatch(item)) continue
-      if (!item.future.setRunningOrNotifyCancel()) continue
-      this.#start(item)
+      const first = this.#queue.shift()
+      if (first === undefined) break
+      this.#start(this.#batchFor(first))
     }
     if (this.#inFlight === 0 && this.#queue.size === 0) {
       for (const resolve of this.#idleWaiters.splice(0)) resolve()
@@ -284,39 +345,47 @@ export class ExecutionCore<P> {
   }
 
   /**
-   * Starts `first` in a batch with the plain calls of the same task right behind it in the
-   * queue, as many as make this worker's share of the queue (at most {@link MAX_BATCH}).
-   *
-   * @returns `false` (and `first` is not started) when there is nothing to batch it with.
+   * `first`, with the calls of the same task right behind it in the queue when they qualify
+   * for a batch: as many as make this worker's share of the queue (at most {@link MAX_BATCH}).
    */
-  #startBatch(first: WorkItem<P>): boolean {
-    const { startBatch } = this.#runner
-    const key = this.#batchKey(first)
-    if (startBatch === undefined || key === undefined) return false
+  #batchFor(first: WorkItem<T>): Array<WorkItem<T>> {
+    const key = first.key
+    if (key === undefined || this.#queue.size === 0) return [first]
     const callTime = this.#callTime.get(key) ?? Infinity
-    if (!(callTime < BATCH_BELOW_MS)) return false
+    if (!(callTime < BATCH_BELOW_MS)) return [first]
     const share = Math.ceil((this.#queue.size + 1) / this.#options.maxWorkers)
     const limit = Math.min(MAX_BATCH, share, Math.max(2, Math.floor(BATCH_MS / callTime)))
     const items = [first]
     while (items.length < limit) {
       const next = this.#queue.peek()
-      if (next === undefined || this.#batchKey(next) !== key) break
+      if (next === undefined || next.key !== key) break
       this.#queue.shift()
-      if (next.future.state === 'pending') items.push(next)
+      items.push(next)
     }
-    if (items.length === 1) return false
-    this.#runBatch(items, key, startBatch)
-    return true
+    return items
   }
 
-  #batchKey(item: WorkItem<P>): unknown {
-    const { options } = item
+  /**
+   * What identifies a call's task when the call may share a batch; `undefined` when it may
+   * not. The one place that decides: plain calls of a worker pool's task, with no transfer
+   * list, stream, signal or timeout, in an executor whose queue and workers have no per-message
+   * limits.
+   */
+  #keyOf(call: Call<T>, options: TaskOptions): unknown {
+    if (!this.#runner.batches || !this.#options.batch) return undefined
     // A bounded queue sends no batches: a map paced to maxQueue counts on a slot coming free
     // the moment a task settles, which a batch's worker is not until the batch is over.
     if (this.#options.maxQueue !== Infinity) return undefined
-    if (item.single || options.signal !== undefined) return undefined
+    if (
+      call.work.kind !== 'call' ||
+      call.transfer.length > 0 ||
+      call.listener.yield !== undefined
+    ) {
+      return undefined
+    }
+    if (options.signal !== undefined) return undefined
     if (options.timeout !== undefined && options.timeout !== Infinity) return undefined
-    return this.#runner.batchKey?.(item.payload)
+    return taskKey(call.task as TaskSpec)
   }
 
   #timeCall(key: unknown, took: number): void {
@@ -329,136 +398,78 @@ export class ExecutionCore<P> {
     this.#callTime.set(key, average === undefined || took > average ? took : (average + took) / 2)
   }
 
-  #runBatch(
-    items: Array<WorkItem<P>>,
-    key: unknown,
-    startBatch: NonNullable<Runner<P>['startBatch']>,
-  ): void {
-    const record = { startedAt: performance.now() }
-    this.#inFlight++
-    this.#batches.add(record)
-    let batch: RunningBatch
+  /** Hands `items` to one worker. */
+  #start(items: Array<WorkItem<T>>): void {
+    const dispatch: Dispatch = { open: items.length, startedAt: performance.now() }
+    let calls: RunningCall[]
     try {
-      batch = startBatch(items, (item, outcome) => this.#settleCall(item, outcome))
+      calls = this.#runner.start(items.map((item) => item.call))
     } catch (error) {
-      this.#inFlight--
-      this.#batches.delete(record)
-      for (const item of items) item.future.setException(error)
+      for (const item of items) {
+        this.#move(item, DONE)
+        item.future.setException(error)
+      }
       return
     }
+    this.#inFlight++
+    this.#dispatches.add(dispatch)
     items.forEach((item, index) => {
-      item.startedAt = record.startedAt
-      item.batch = batch
-      item.batchIndex = index
-      this.#running.add(item)
-      item.future.setClaim(this.#claim, item)
-    })
-    void batch.outcome.then(({ unstarted }) => {
-      this.#inFlight--
-      this.#batches.delete(record)
-      const took = performance.now() - record.startedAt
-      this.#busyTime += took
-      let ran = items.length - unstarted.length
-      for (const item of items) {
-        if (item.claimed) ran--
-        // The worker is done with the batch: an interrupt's deadline has nothing left to stop.
-        item.clearGraceTimer?.()
+      const call = calls[index] as RunningCall
+      const running: Extract<ItemState, { kind: 'running' }> = {
+        kind: 'running',
+        call,
+        dispatch,
+        clearTimer: undefined,
+        clearGrace: undefined,
       }
-      if (ran > 0) this.#timeCall(key, took / ran)
-      // Calls whose worker died before starting them go back to the front of the queue, to run
-      // one by one (so a call that kills workers cannot take a batch down again).
-      for (const index of [...unstarted].reverse()) {
-        const item = items[index]
-        if (item === undefined) continue
-        this.#running.delete(item)
-        item.future.setClaim(undefined)
-        item.future.setInterruptHandler(undefined)
-        if (item.future.done()) continue
-        if (this.#state === 'broken') {
-          item.future.setException(this.#brokenBy)
-          continue
-        }
-        item.batch = undefined
-        item.single = true
-        item.removed = false
-        this.#queue.unshift(item, item.options.priority ?? 0)
+      this.#move(item, running)
+      // A future that waited in the queue again (its worker died first) is running already.
+      if (item.future.state === 'pending') item.future.setRunningOrNotifyCancel()
+      const { timeout } = item.options
+      if (timeout !== undefined && timeout !== Infinity) {
+        running.clearTimer = setDeadline(deadlineIn(timeout), () => {
+          running.clearTimer = undefined
+          if (!item.future.done()) {
+            item.future.setException(
+              new TimeoutError(`the task did not finish within its timeout of ${timeout} ms`),
+            )
+          }
+          this.#interrupt(item)
+        })
       }
-      this.#pump()
+      void call.outcome.then((outcome) => this.#settle(item, running, outcome))
     })
   }
 
   /**
-   * `cancel()` of a future pending in a batch: takes its call back from the worker. If the
-   * worker has started it, it is running from now on, and can be interrupted.
+   * Stops an item: one waiting in the queue leaves it; a running one is told to stop, and its
+   * worker is terminated if it has not within `gracePeriod`.
    */
-  readonly #claim = (item: unknown): boolean => {
-    const batched = item as WorkItem<P>
-    batched.claimed = batched.batch?.claim(batched.batchIndex) ?? false
-    if (!batched.claimed) batched.future.setInterruptHandler(() => this.#interrupt(batched))
-    return batched.claimed
-  }
-
-  #start(item: WorkItem<P>): void {
-    item.startedAt = performance.now()
-    this.#running.add(item)
-    this.#inFlight++
-    let unit: RunningUnit
-    try {
-      unit = this.#runner.start(item)
-    } catch (error) {
-      this.#running.delete(item)
-      this.#inFlight--
-      item.future.setException(error)
+  #interrupt(item: WorkItem<T>): void {
+    const state = item.state
+    if (state.kind === 'queued') {
+      this.#move(item, DONE)
+      this.#queue.remove()
+      this.#pump()
       return
     }
-    item.unit = unit
-    item.future.setInterruptHandler(() => this.#interrupt(item))
-    const { timeout } = item.options
-    if (timeout !== undefined && timeout !== Infinity) {
-      item.clearTimer = setDeadline(deadlineIn(timeout), () => {
-        item.clearTimer = undefined
-        if (!item.future.done()) {
-          item.future.setException(
-            new TimeoutError(`the task did not finish within its timeout of ${timeout} ms`),
-          )
-        }
-        this.#interrupt(item)
-      })
-    }
-    void unit.outcome.then((outcome) => this.#settle(item, outcome))
-  }
-
-  /** Stops a running unit: cooperatively first, by terminating its worker after `gracePeriod`. */
-  #interrupt(item: WorkItem<P>): void {
-    const { unit, batch, batchIndex } = item
-    if (item.interrupted || !this.#running.has(item)) return
-    if (unit === undefined && batch === undefined) return
-    item.interrupted = true
-    if (unit !== undefined) unit.cancel()
-    else batch?.cancel(batchIndex)
-    item.clearGraceTimer = setDeadline(deadlineIn(this.#options.gracePeriod), () => {
-      item.clearGraceTimer = undefined
-      this.#terminate(
-        item,
+    if (state.kind !== 'running' || state.clearGrace !== undefined) return
+    state.call.cancel()
+    state.clearGrace = setDeadline(deadlineIn(this.#options.gracePeriod), () => {
+      state.call.terminate(
         `the task did not stop within the gracePeriod of ${this.#options.gracePeriod} ms after it was interrupted, so its worker was terminated`,
       )
     })
-  }
-
-  /** Terminates the worker running the item (and, for a batch, the rest of its batch). */
-  #terminate(item: WorkItem<P>, reason: string): void {
-    if (item.unit !== undefined) item.unit.terminate(reason)
-    else item.batch?.terminate(reason)
   }
 
   /**
    * One 'abort' listener per signal, however many tasks share it (a `map` with a signal
    * submits many): a listener per task would trip Node's MaxListenersExceededWarning.
    */
-  #watchSignal(signal: AbortSignal, item: WorkItem<P>): void {
+  #watchSignal(signal: AbortSignal, item: WorkItem<T>): void {
     let items = this.#signalled.get(signal)
     if (items === undefined) {
-      const watched = new Set<WorkItem<P>>()
+      const watched = new Set<WorkItem<T>>()
       const onAbort = (): void => {
         this.#signalled.delete(signal)
         for (const waiting of [...watched]) this.#abort(waiting, signal.reason)
@@ -470,7 +481,7 @@ export class ExecutionCore<P> {
     items.watched.add(item)
   }
 
-  #unwatchSignal(signal: AbortSignal, item: WorkItem<P>): void {
+  #unwatchSignal(signal: AbortSignal, item: WorkItem<T>): void {
     const items = this.#signalled.get(signal)
     if (items === undefined) return
     items.watched.delete(item)
@@ -479,85 +490,95 @@ export class ExecutionCore<P> {
     signal.removeEventListener('abort', items.onAbort)
   }
 
-  /** A user's signal aborted: reject with its reason, and stop the task if it is running. */
-  #abort(item: WorkItem<P>, reason: unknown): void {
+  /** A user's signal aborted: reject with its reason, and stop the task. */
+  #abort(item: WorkItem<T>, reason: unknown): void {
     if (item.future.done()) return
     item.future.setException(reason)
-    this.#queue.remove(item)
     this.#interrupt(item)
   }
 
   /** Runs once per item, whenever its future becomes done (settled, cancelled or aborted). */
-  #onDone(item: WorkItem<P>): void {
+  #onDone(item: WorkItem<T>): void {
     const { signal } = item.options
     if (signal !== undefined) this.#unwatchSignal(signal, item)
     const outcome = item.future.outcome
     if (item.future.cancelled()) this.#cancelled++
     else if (outcome?.status === 'fulfilled') this.#completed++
     else this.#failed++
-    // Taken back from its batch before the worker started it: no outcome will come.
-    if (item.claimed) this.#running.delete(item)
-    else if (!this.#running.has(item)) {
-      // Cancelled or aborted while queued.
-      this.#queue.remove(item)
+    // Cancelled while queued: it leaves the queue. (A running item's call settles by itself.)
+    if (item.state.kind === 'queued') {
+      this.#move(item, DONE)
+      this.#queue.remove()
       this.#pump()
     }
   }
 
-  #settle(item: WorkItem<P>, outcome: UnitOutcome): void {
-    item.clearTimer?.()
-    item.clearGraceTimer?.()
-    this.#running.delete(item)
-    this.#inFlight--
-    this.#busyTime += performance.now() - item.startedAt
-    const key = this.#batchKey(item)
-    // How long the call itself ran in its worker: on a loaded machine the round trip can take
-    // far longer than a tiny task.
-    if (key !== undefined && 'took' in outcome && outcome.took !== undefined) {
-      this.#timeCall(key, outcome.took)
+  /** The one path by which a call's end reaches its future. */
+  #settle(
+    item: WorkItem<T>,
+    running: Extract<ItemState, { kind: 'running' }>,
+    outcome: CallOutcome,
+  ): void {
+    running.clearTimer?.()
+    running.clearGrace?.()
+    const { dispatch } = running
+    if (--dispatch.open === 0) {
+      this.#inFlight--
+      this.#dispatches.delete(dispatch)
+      this.#busyTime += performance.now() - dispatch.startedAt
     }
+    if (item.key !== undefined && (outcome.kind === 'value' || outcome.kind === 'error')) {
+      this.#timeCall(item.key, outcome.took)
+    }
+    if (outcome.kind === 'unstarted' && !item.future.done() && this.#state !== 'broken') {
+      // Its worker went away before starting it: back to the front of the queue, to run alone
+      // (so a call that kills workers cannot take a batch down again).
+      this.#move(item, QUEUED)
+      item.key = undefined
+      this.#queue.unshift(item, item.options.priority ?? 0)
+      this.#pump()
+      return
+    }
+    this.#move(item, DONE)
     // Hand the worker its next task before running this future's callbacks: a worker must not
-    // wait for the main thread's bookkeeping. (After a failed initializer or a crash that breaks
-    // the pool, nothing more may start, so those pump after the switch.)
+    // wait for the main thread's bookkeeping. (After a failure that breaks the executor,
+    // nothing more may start, so those pump after.)
     const ordinary = outcome.kind === 'value' || outcome.kind === 'error'
     if (ordinary) this.#pump()
     this.#complete(item, outcome)
     if (!ordinary) this.#pump()
   }
 
-  /** A call of a batch ended; its worker goes on with the batch. */
-  #settleCall(item: WorkItem<P>, outcome: UnitOutcome): void {
-    item.clearGraceTimer?.()
-    this.#running.delete(item)
-    item.future.setClaim(undefined)
-    this.#complete(item, outcome)
-  }
-
-  /** Settles an item's future with how its work ended, applying the crash policy. */
-  #complete(item: WorkItem<P>, outcome: UnitOutcome): void {
+  /** Settles an item's future with how its call ended, applying the crash policy. */
+  #complete(item: WorkItem<T>, outcome: CallOutcome): void {
     const { future } = item
     switch (outcome.kind) {
       case 'value':
         if (!future.done()) future.setResult(outcome.value)
-        break
+        return
       case 'error':
         if (!future.done()) future.setException(outcome.error)
-        break
-      case 'init-error':
+        return
+      case 'withdrawn':
+        // Taken back before it started: the interrupt that did it already cancelled the future.
+        if (!future.done()) future.setException(new CancelledError('the task was withdrawn'))
+        return
+      case 'unstarted':
+        if (!future.done()) future.setException(this.#brokenBy ?? new CancelledError())
+        return
+      case 'broken':
         this.#break(
-          new BrokenExecutorError(
-            `the initializer of ${this.#options.name} failed, so it can run no tasks`,
-            { cause: outcome.error },
-          ),
+          outcome.error instanceof BrokenExecutorError
+            ? outcome.error
+            : new BrokenExecutorError(`${this.#options.name} can no longer run tasks`, {
+                cause: outcome.error,
+              }),
         )
         if (!future.done()) future.setException(this.#brokenBy)
-        break
+        return
       case 'crash':
-        if (future.done()) break
-        if (
-          this.#options.onWorkerCrash === 'break' &&
-          outcome.error.name === 'WorkerCrashedError'
-        ) {
+        if (future.done()) return
+        if (this.#options.onWorkerCrash === 'break') {
           this.#break(
             new BrokenExecutorError(
               `a worker of ${this.#options.name} crashed and onWorkerCrash is 'break': ${outcome.error.message}`,
@@ -566,7 +587,7 @@ export class ExecutionCore<P> {
           )
         }
         future.setException(outcome.error)
-        break
+        return
     }
   }
 
@@ -576,11 +597,12 @@ export class ExecutionCore<P> {
     this.#state = 'broken'
     this.#brokenBy = error
     for (const item of this.#queue.drain()) {
+      this.#move(item, DONE)
       if (!item.future.done()) item.future.setException(error)
     }
-    for (const item of this.#running) {
+    for (const item of [...this.#runningItems]) {
       if (!item.future.done()) item.future.setException(error)
-      this.#terminate(item, error.message)
+      if (item.state.kind === 'running') item.state.call.terminate(error.message)
     }
   }
 

@@ -1,20 +1,31 @@
 /**
  * The executor's own queue of work not yet handed to a worker: highest priority first, first
  * in first out within a priority. One FIFO per distinct priority, so the usual case (every task
- * at priority 0) costs O(1) per push and shift. Removal is lazy: a cancelled entry stays until
- * it reaches the front, and `size` counts only live entries.
+ * at priority 0) costs O(1) per push and shift.
+ *
+ * Removal is lazy: an entry that leaves the queue any other way than by `shift` (its future was
+ * cancelled) is reported with `remove`, which only adjusts the count; the entry itself stays
+ * until it reaches the front, where `isQueued` — the owner's own record of the entry's state —
+ * tells the queue to drop it. The queue never changes its entries.
  */
-export class PriorityQueue<T extends { removed: boolean }> {
+export class PriorityQueue<T> {
   readonly #buckets = new Map<number, Fifo<T>>()
+  readonly #isQueued: (entry: T) => boolean
   /** Priorities present, highest first. */
   #order: number[] = []
   #size = 0
 
+  /** @param isQueued - whether an entry still waits here (false once cancelled). */
+  constructor(isQueued: (entry: T) => boolean) {
+    this.#isQueued = isQueued
+  }
+
+  /** How many entries wait. */
   get size(): number {
     return this.#size
   }
 
-  push(item: T, priority: number): void {
+  push(entry: T, priority: number): void {
     let bucket = this.#buckets.get(priority)
     if (bucket === undefined) {
       bucket = new Fifo<T>()
@@ -22,45 +33,42 @@ export class PriorityQueue<T extends { removed: boolean }> {
       this.#order.push(priority)
       this.#order.sort((a, b) => b - a)
     }
-    bucket.push(item)
+    bucket.push(entry)
     this.#size++
   }
 
-  /** Puts `item` back at the front of its priority: it is the next of them to be shifted. */
-  unshift(item: T, priority: number): void {
+  /** Puts `entry` back at the front of its priority: it is the next of them to be shifted. */
+  unshift(entry: T, priority: number): void {
     const bucket = this.#buckets.get(priority)
     if (bucket === undefined) {
-      this.push(item, priority)
+      this.push(entry, priority)
       return
     }
-    bucket.unshift(item)
+    bucket.unshift(entry)
     this.#size++
   }
 
   /** The entry `shift()` would return, left in place. */
   peek(): T | undefined {
     for (const priority of this.#order) {
-      const item = this.#buckets.get(priority)?.peek((entry) => !entry.removed)
-      if (item !== undefined) return item
+      const entry = this.#buckets.get(priority)?.peek(this.#isQueued)
+      if (entry !== undefined) return entry
     }
     return undefined
   }
 
-  /** Marks `item` removed; it no longer counts and is skipped when it reaches the front. */
-  remove(item: T): void {
-    if (item.removed) return
-    item.removed = true
+  /** An entry that no longer waits (see the module comment): it stops counting. */
+  remove(): void {
     this.#size--
   }
 
   shift(): T | undefined {
     for (const priority of this.#order) {
       const bucket = this.#buckets.get(priority)
-      for (let item = bucket?.shift(); item !== undefined; item = bucket?.shift()) {
-        if (item.removed) continue
-        item.removed = true
+      for (let entry = bucket?.shift(); entry !== undefined; entry = bucket?.shift()) {
+        if (!this.#isQueued(entry)) continue
         this.#size--
-        return item
+        return entry
       }
       this.#buckets.delete(priority)
     }
@@ -68,14 +76,15 @@ export class PriorityQueue<T extends { removed: boolean }> {
     return undefined
   }
 
-  /** Removes and returns every live entry. */
+  /** Removes and returns every waiting entry. */
   drain(): T[] {
-    const items: T[] = []
-    for (let item = this.shift(); item !== undefined; item = this.shift()) items.push(item)
-    return items
+    const entries: T[] = []
+    for (let entry = this.shift(); entry !== undefined; entry = this.shift()) entries.push(entry)
+    return entries
   }
 }
 
+/** A first-in first-out list with O(1) `shift` and `unshift`, releasing what it hands out. */
 class Fifo<V> {
   #items: Array<V | undefined> = []
   #head = 0

@@ -12,7 +12,7 @@
  * the `map` call, as Python does; a submission that throws there (a shut-down executor, say)
  * throws from the call itself.
  */
-import type { TaskOptions } from '../executor.js'
+import type { ChunkResult, TaskOptions } from '../executor.js'
 import type { Future } from '../future.js'
 import { TimeoutError } from '../errors.js'
 import { deadlineIn, setDeadline } from './deadline.js'
@@ -20,13 +20,13 @@ import { deadlineIn, setDeadline } from './deadline.js'
 /** How the iterator submits work: bound to one executor and one task. */
 export interface MapHost<A, R, T = unknown> {
   schedule(args: A, options: TaskOptions): Future<R>
-  scheduleChunk(items: readonly A[], options: TaskOptions): Future<R[]>
+  scheduleChunk(items: readonly A[], options: TaskOptions): Future<ChunkResult<R>>
   /**
    * For a one-argument task (`map`): submits a chunk of input items as they are, each the
    * task's only argument. With it, an array input is cut into slices instead of being read
    * item by item.
    */
-  scheduleFlat?(items: readonly T[], options: TaskOptions): Future<R[]>
+  scheduleFlat?(items: readonly T[], options: TaskOptions): Future<ChunkResult<R>>
 }
 
 export interface MapIteratorOptions {
@@ -40,7 +40,7 @@ export interface MapIteratorOptions {
 /** A submitted unit of work, or the input's own failure at its position. */
 type Unit<R> =
   | { readonly kind: 'one'; readonly future: Future<R> }
-  | { readonly kind: 'chunk'; readonly future: Future<R[]> }
+  | { readonly kind: 'chunk'; readonly future: Future<ChunkResult<R>> }
   | { readonly kind: 'error'; readonly error: unknown }
 
 export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
@@ -58,7 +58,9 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
   /** The order the consumer takes units in: input order, or completion order. */
   readonly #ready = new Fifo<Unit<R>>()
   /** Items of the unit being yielded. */
-  #items: R[] = []
+  #items: ArrayLike<R> = []
+  /** The error of the chunk being yielded, thrown once its items before it are out. */
+  #failure: { readonly error: unknown } | undefined
   #itemIndex = 0
 
   #source: Iterator<T> | AsyncIterator<T> | undefined
@@ -163,6 +165,13 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
         const value = this.#items[this.#itemIndex++] as R
         return { done: false, value }
       }
+      const failure = this.#failure
+      if (failure !== undefined) {
+        // The chunk's item at this position threw: the map ends here, as if its task had.
+        this.#failure = undefined
+        this.#close()
+        throw failure.error
+      }
       if (this.#closed) return { done: true, value: undefined }
       const unit = this.#ready.peek()
       if (unit === undefined) {
@@ -174,7 +183,9 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
         continue
       }
       try {
-        this.#items = await this.#guard(this.#results(unit))
+        const { values, failure } = await this.#guard(this.#results(unit))
+        this.#items = values
+        this.#failure = failure
         this.#itemIndex = 0
       } catch (error) {
         this.#close()
@@ -184,12 +195,12 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     }
   }
 
-  async #results(unit: Unit<R>): Promise<R[]> {
+  async #results(unit: Unit<R>): Promise<ChunkResult<R>> {
     switch (unit.kind) {
       case 'error':
         throw unit.error
       case 'one':
-        return [await unit.future.result()]
+        return { values: [await unit.future.result()] }
       case 'chunk':
         return unit.future.result()
     }
@@ -333,6 +344,7 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     if (this.#closed) return
     this.#closed = true
     this.#items = []
+    this.#failure = undefined
     for (const unit of this.#outstanding) {
       if (unit.kind !== 'error') unit.future.cancel()
     }

@@ -4,7 +4,13 @@
  * the owner's failures.
  */
 import { CancelledError } from '@concurrent/cancellation'
-import { checkSignal, checkTimeout, InvalidStateError, TimeoutError } from '@concurrent/future'
+import {
+  checkSignal,
+  checkTimeout,
+  describe,
+  InvalidStateError,
+  TimeoutError,
+} from '@concurrent/future'
 import { currentSignal } from '@concurrent/worker'
 
 import { BrokenPipeError, EmptyError, EOFError, FullError } from '../errors.js'
@@ -70,8 +76,16 @@ export function checkWaitingOptions(options: WaitingOptions): void {
   checkSignal(options.signal)
 }
 
-/** The error for the owner's `failure` of an operation on `subject` (`'Queue'`, `'Pipe'`). */
-export function failureError(failure: Failure, subject: string, reading: boolean): Error {
+/**
+ * The error for the owner's `failure` of an operation on `subject` (`'Queue'`, `'Pipe'`);
+ * `cause` is why the owner could not be reached, when it is known.
+ */
+export function failureError(
+  failure: Failure,
+  subject: string,
+  reading: boolean,
+  cause?: unknown,
+): Error {
   switch (failure) {
     case 'empty':
       return new EmptyError()
@@ -88,8 +102,16 @@ export function failureError(failure: Failure, subject: string, reading: boolean
     case 'unknown-channel':
       return new InvalidStateError(`the owner of this ${subject} no longer knows it`)
     case 'gone': {
-      const message = `the thread or process that created this ${subject} has exited`
-      return reading ? new EOFError(message) : new BrokenPipeError(message)
+      const code = (cause as { code?: unknown } | undefined)?.code
+      const message =
+        cause === undefined || ownerGone.has(code)
+          ? `the thread or process that created this ${subject} has exited`
+          : `the thread or process that created this ${subject} cannot be reached: ${cause instanceof Error ? cause.message : describe(cause)}`
+      const options = cause === undefined ? undefined : { cause }
+      return reading ? new EOFError(message, options) : new BrokenPipeError(message, options)
     }
   }
 }
+
+/** Connection errors that mean the owner's socket is gone with its thread or process. */
+const ownerGone: ReadonlySet<unknown> = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE'])

@@ -1,20 +1,35 @@
 /**
  * The handle's side of the wire: one socket per (this thread, owner) pair, shared by every
  * handle in this thread on that owner's queues and pipes, with requests matched to replies by
- * number. The socket keeps the program alive only while a request waits for its reply.
+ * number. The socket keeps the program alive only while a request waits for its reply. Replies
+ * are checked as the owner checks requests (see `wire.ts`): one that is malformed, too long or
+ * not what its request expects closes the connection, and the requests still waiting fail as
+ * if the owner had gone.
  *
  * A request given up by its caller (its signal aborted, its task was cancelled) is not simply
  * forgotten: the owner is told to withdraw it, and if the owner had already answered — the
- * item is on its way — the caller's {@link request} puts that item back in front of the queue,
- * so an item is never lost to a consumer that stopped waiting.
+ * item is on its way — the item is handed back to go in front of the queue, so an item is
+ * never lost to a consumer that stopped waiting.
+ *
+ * An item that does reach the caller is confirmed to the owner (`settle`) only after the
+ * caller's code has run with it: once this thread's event loop turns (`setImmediate`), or
+ * before this thread sends the owner anything else, or when the task that holds the handle
+ * ends ({@link flushSettles}). A consumer that dies before that has not confirmed the item,
+ * and the owner puts it back: an item is never lost to a consumer's death, though it may be
+ * delivered again (see the README's delivery guarantee).
  */
 import { connect, type Socket } from 'node:net'
 
 import { cloneError } from './marshal.js'
 import {
+  decodeReply,
   encodeFrame,
   FrameReader,
+  helloFrame,
+  isReplyValue,
+  MAX_FRAME_BYTES,
   type Call,
+  type CallType,
   type Failure,
   type Reply,
   type Request,
@@ -23,43 +38,62 @@ import {
 const clientsKey = Symbol.for('concurrent.multiprocessing.clients')
 const shared = globalThis as { [clientsKey]?: Map<string, Client> }
 
+/** How a waiting request ends: its reply, or `gone` (with why, when known). */
+type Settle = (reply: Reply, cause?: unknown) => void
+
 export class Client {
   readonly #socket: Socket
-  readonly #pending = new Map<number, (reply: Reply) => void>()
+  readonly #pending = new Map<number, { readonly type: CallType; readonly settle: Settle }>()
+  /** Requests whose value was kept, to confirm to the owner. */
+  #kept: number[] = []
+  #flushing = false
   #nextReq = 1
   #gone = false
+  /** Why the connection failed, if it did with an error. */
+  #cause: unknown
 
   private constructor(address: string, secret: string) {
     const socket = connect(address)
     socket.unref()
-    socket.on('error', () => undefined)
-    const reader = new FrameReader()
-    socket.on('data', (chunk: Buffer) => {
-      let replies: unknown[]
-      try {
-        replies = reader.push(chunk)
-      } catch {
+    socket.on('error', (error) => {
+      this.#cause ??= error
+    })
+    const reader = new FrameReader(MAX_FRAME_BYTES)
+    const onBody = (body: Buffer): boolean => {
+      const reply = decodeReply(body)
+      const pending = reply === undefined ? undefined : this.#pending.get(reply.req)
+      // A reply to no request waiting here is dropped: nothing waits for it.
+      if (reply !== undefined && pending === undefined) return true
+      if (reply === undefined || pending === undefined || !isExpected(pending.type, reply)) {
+        this.#cause ??= new TypeError('the owner sent a malformed reply')
         socket.destroy()
-        return
+        return false
       }
-      for (const reply of replies as Reply[]) {
-        const settle = this.#pending.get(reply.req)
-        if (settle === undefined) continue
-        this.#pending.delete(reply.req)
-        if (this.#pending.size === 0) socket.unref()
-        settle(reply)
+      this.#pending.delete(reply.req)
+      if (this.#pending.size === 0) socket.unref()
+      pending.settle(reply)
+      return true
+    }
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk, onBody)
+      } catch (error) {
+        this.#cause ??= error
+        socket.destroy()
       }
     })
     socket.on('close', () => {
       this.#gone = true
-      shared[clientsKey]?.delete(address)
+      this.#kept = []
+      if (shared[clientsKey]?.get(address) === this) shared[clientsKey].delete(address)
       const pending = [...this.#pending]
       this.#pending.clear()
-      for (const [req, settle] of pending)
-        settle({ type: 'reply', req, ok: false, failure: 'gone' })
+      for (const [req, { settle }] of pending) {
+        settle({ type: 'reply', req, ok: false, failure: 'gone' }, this.#cause)
+      }
     })
     // Written once the socket connects; a request written before that waits behind it.
-    socket.write(encodeFrame({ type: 'hello', secret }))
+    socket.write(helloFrame(secret))
     this.#socket = socket
   }
 
@@ -81,7 +115,7 @@ export class Client {
    * @returns the request's number, to cancel it with.
    * @throws `DataCloneError` when the call carries a value that cannot be copied.
    */
-  call(call: Call, settle: (reply: Reply) => void, what = 'the value'): number {
+  call(call: Call, settle: Settle, what = 'the value'): number {
     const req = this.#nextReq++
     let frame: Buffer
     try {
@@ -90,18 +124,20 @@ export class Client {
       throw cloneError(error, what)
     }
     if (this.#gone) {
-      queueMicrotask(() => settle({ type: 'reply', req, ok: false, failure: 'gone' }))
+      const cause = this.#cause
+      queueMicrotask(() => settle({ type: 'reply', req, ok: false, failure: 'gone' }, cause))
       return req
     }
     if (this.#pending.size === 0) this.#socket.ref()
-    this.#pending.set(req, settle)
-    this.#socket.write(frame)
+    this.#pending.set(req, { type: call.type, settle })
+    this.#socket.write(this.#withSettles(frame))
     return req
   }
 
   /** Sends a one-way message (dropped if the owner is gone). */
   post(message: Request): void {
-    if (!this.#gone) this.#socket.write(encodeFrame(message))
+    if (this.#gone) return
+    this.#socket.write(this.#withSettles(encodeFrame(message)))
   }
 
   /**
@@ -121,23 +157,66 @@ export class Client {
     }
     if (this.#gone) return Promise.resolve(false)
     return new Promise((resolve) => {
-      this.#socket.write(frame, (error) => resolve(error === undefined || error === null))
+      this.#socket.write(this.#withSettles(frame), (error) =>
+        resolve(error === undefined || error === null),
+      )
     })
+  }
+
+  /**
+   * Confirms to the owner, soon, that the value request `req` took was kept: once this
+   * thread's event loop turns, so after the code that awaited the value has run with it.
+   */
+  keep(req: number): void {
+    if (this.#gone) return
+    this.#kept.push(req)
+    if (this.#flushing) return
+    this.#flushing = true
+    setImmediate(() => this.flush())
+  }
+
+  /** Sends the confirmations of kept values now. */
+  flush(): void {
+    this.#flushing = false
+    if (this.#kept.length === 0 || this.#gone) return
+    this.#socket.write(this.#withSettles(Buffer.alloc(0)))
+  }
+
+  /** `frame` after the confirmations of kept values, in one write: they go first. */
+  #withSettles(frame: Buffer): Buffer {
+    if (this.#kept.length === 0) return frame
+    const frames = this.#kept.map((req) => encodeFrame({ type: 'settle', req, keep: true }))
+    this.#kept = []
+    frames.push(frame)
+    return Buffer.concat(frames)
   }
 }
 
+function isExpected(type: CallType, reply: Reply): boolean {
+  return !reply.ok || isReplyValue(type, reply.value)
+}
+
+/**
+ * Confirms every value this thread's handles have taken and kept (see {@link Client.keep}) to
+ * its owner now: a task's end is not the end of its thread, but it may be the last chance.
+ */
+export function flushSettles(): void {
+  for (const client of shared[clientsKey]?.values() ?? []) client.flush()
+}
+
 /** Options of one remote operation. */
-export interface RequestOptions {
+export interface RequestOptions<T> {
   /** Signals that give the operation up. */
   readonly signals: readonly AbortSignal[]
   /**
-   * The call takes a value (`get`, `recv`) that must be settled: kept when the call is still
-   * wanted, handed back to the owner when it was given up meanwhile. Without it, a late
-   * success counts (a put that happened stays done).
+   * The call takes a value (`get`, `recv`): `decode` turns the bytes into what the caller gets,
+   * before anything is confirmed. The value is then kept when the call is still wanted
+   * (confirmed once the caller has run with it), handed back to the owner when it was given up
+   * meanwhile. Without it, a late success counts (a put that happened stays done).
    */
-  readonly takes?: boolean | undefined
-  /** The error for a failure. */
-  readonly error: (failure: Failure) => unknown
+  readonly decode?: ((value: unknown) => T) | undefined
+  /** The error for a failure (with why the owner is `gone`, when known). */
+  readonly error: (failure: Failure, cause?: unknown) => unknown
   /** What the call carries, for the error when it cannot be copied. */
   readonly what?: string | undefined
 }
@@ -150,10 +229,10 @@ export interface RequestOptions {
  * it had taken a value (which is handed back); resolved if it had already done what it does
  * (a put that happened stays done).
  */
-export function request(client: Client, call: Call, options: RequestOptions): Promise<unknown> {
+export function request<T>(client: Client, call: Call, options: RequestOptions<T>): Promise<T> {
   const aborted = options.signals.find((signal) => signal.aborted)
   if (aborted !== undefined) return Promise.reject(aborted.reason as unknown)
-  return new Promise((resolve, reject) => {
+  return new Promise<T>((resolve, reject) => {
     let reason: { readonly value: unknown } | undefined
     const onAbort = (event: Event): void => {
       if (reason !== undefined) return
@@ -162,16 +241,34 @@ export function request(client: Client, call: Call, options: RequestOptions): Pr
     }
     const req = client.call(
       call,
-      (reply) => {
+      (reply, cause) => {
         for (const signal of options.signals) signal.removeEventListener('abort', onAbort)
-        if (reply.ok) {
-          const keep = reason === undefined || options.takes !== true
-          if (options.takes === true) client.post({ type: 'settle', req, keep })
-          if (keep) resolve(reply.value)
-          else reject(reason?.value)
-        } else {
-          reject(reason === undefined ? options.error(reply.failure) : reason.value)
+        if (!reply.ok) {
+          reject(reason === undefined ? options.error(reply.failure, cause) : reason.value)
+          return
         }
+        const { decode } = options
+        if (decode === undefined) {
+          resolve(reply.value as T)
+          return
+        }
+        if (reason !== undefined) {
+          client.post({ type: 'settle', req, keep: false })
+          reject(reason.value)
+          return
+        }
+        let value: T
+        try {
+          value = decode(reply.value)
+        } catch (error) {
+          // An item this thread cannot read would fail every consumer in turn: it is taken,
+          // and the error is the caller's, as Python's `get()` raises an unpickling error.
+          client.keep(req)
+          reject(error)
+          return
+        }
+        resolve(value)
+        client.keep(req)
       },
       options.what,
     )

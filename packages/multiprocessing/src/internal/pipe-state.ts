@@ -9,12 +9,12 @@
 import { Deque } from './deque.js'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
 import { expired } from './steps.js'
-import type { End, Failure } from './wire.js'
+import type { End, Failure, Packed } from './wire.js'
 
 export class PipeState {
   readonly kind = 'pipe'
-  readonly #inbox: readonly [Deque<unknown>, Deque<unknown>] = [new Deque(), new Deque()]
-  readonly #receivers: readonly [WaitLine<unknown>, WaitLine<unknown>] = [
+  readonly #inbox: readonly [Deque<Packed>, Deque<Packed>] = [new Deque(), new Deque()]
+  readonly #receivers: readonly [WaitLine<Packed>, WaitLine<Packed>] = [
     new WaitLine(),
     new WaitLine(),
   ]
@@ -35,7 +35,7 @@ export class PipeState {
   }
 
   /** Sends `value` from `from` to the other end. @returns the failure, if it failed. */
-  send(from: End, value: unknown): Failure | undefined {
+  send(from: End, value: Packed): Failure | undefined {
     const to = other(from)
     if (!this.isOpen(to)) return 'broken-pipe'
     if (this.#receivers[to].deliver(value)) return undefined
@@ -45,10 +45,10 @@ export class PipeState {
   }
 
   /** Receives the next value sent to `end`, waiting until `deadline` for one. */
-  recv(end: End, receiver: Receiver<unknown>, deadline: number | undefined): Withdraw | undefined {
+  recv(end: End, receiver: Receiver<Packed>, deadline: number | undefined): Withdraw | undefined {
     const inbox = this.#inbox[end]
-    if (inbox.length > 0) {
-      const value = inbox.shift()
+    const value = inbox.shift()
+    if (value !== undefined) {
       if (!receiver.deliver(value)) inbox.unshift(value)
       return undefined
     }
@@ -80,7 +80,7 @@ export class PipeState {
   }
 
   /** Puts back, in front, a value that was received for a `recv` that had been given up. */
-  unrecv(end: End, value: unknown): void {
+  unrecv(end: End, value: Packed): void {
     if (!this.#receivers[end].deliver(value)) this.#inbox[end].unshift(value)
   }
 

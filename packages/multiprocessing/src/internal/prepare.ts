@@ -1,18 +1,29 @@
 /**
  * Getting a task and its arguments ready for a worker: each argument is marshalled for the
  * pool's kind (see `marshal.ts`), and when one of them holds a queue, a pipe, a lock or shared
- * memory, the call is routed through the trampoline task, which revives them in the worker.
- * Plain arguments go straight to the user's task, at no cost. What marshalling opened (pipe
- * handles) is released by the caller once the task is over.
+ * memory, the call is routed through the trampoline task, which revives them in the worker —
+ * at the places marshalling recorded, passed beside the arguments, and nowhere else. Plain
+ * arguments go straight to the user's task, at no cost, and are never looked at for
+ * descriptors. What marshalling opened (pipe handles) is released by the caller once the task
+ * is over.
  */
 import type { Task } from '@concurrent/future'
-import { taskModule, taskSpecOf, type TaskSpec } from '@concurrent/worker'
+import { taskModule, type TaskModule } from '@concurrent/worker'
+import { taskSpecOf, type TaskSpec } from '@concurrent/worker/internal'
 
-import { marshal, type Destination } from './marshal.js'
+import { marshal, type Destination, type HandlePath } from './marshal.js'
 
-const trampoline = taskModule<typeof import('./trampoline.js')>(
-  new URL('./trampoline.js', import.meta.url),
-)
+let trampolineModule: TaskModule<typeof import('./trampoline.js')> | undefined
+/**
+ * The trampoline's task module, made on first use rather than at import: in a program bundled
+ * with this package inline, trampoline.js is not next to this code, and creating a pool then
+ * fails first, with the error that says how to bundle instead.
+ */
+function trampoline(): TaskModule<typeof import('./trampoline.js')> {
+  return (trampolineModule ??= taskModule<typeof import('./trampoline.js')>(
+    new URL('./trampoline.js', import.meta.url),
+  ))
+}
 
 /** A task to submit with its arguments, and what to run once it is over. */
 export interface PreparedCall {
@@ -47,19 +58,19 @@ export function prepareCall(
   const release = (): void => {
     for (const fn of releases.splice(0)) fn()
   }
-  let marshalled: unknown[]
+  let marshalled: MarshalledArgs
   try {
     marshalled = marshalArgs(args, kind, releases, (i) => `argument ${i + 1} of \`${spec.name}\``)
   } catch (error) {
     release()
     throw error
   }
-  if (options.always !== true && marshalled.every((arg, i) => arg === args[i])) {
+  if (options.always !== true && marshalled.handles.length === 0) {
     return { task: task as Task<readonly unknown[], unknown>, args, release }
   }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
-    args: [spec, marshalled, options.reportPid ?? false],
+    task: trampoline().call as Task<readonly unknown[], unknown>,
+    args: [spec, marshalled.args, marshalled.handles, options.reportPid ?? false],
     release,
   }
 }
@@ -79,27 +90,26 @@ export function prepareItems(
   const release = (): void => {
     for (const fn of releases.splice(0)) fn()
   }
-  let changed = false
-  let marshalled: Array<readonly unknown[]>
+  let marshalled: MarshalledArgs[]
   try {
-    marshalled = items.map((args, item) => {
-      const next = marshalArgs(
+    marshalled = items.map((args, item) =>
+      marshalArgs(
         args,
         kind,
         releases,
         (i) => `argument ${i + 1} of \`${spec.name}\` for item ${item} of the input`,
-      )
-      if (next.some((arg, i) => arg !== args[i])) changed = true
-      return next
-    })
+      ),
+    )
   } catch (error) {
     release()
     throw error
   }
-  if (!changed) return { task: task as Task<readonly unknown[], unknown>, items, release }
+  if (marshalled.every((next) => next.handles.length === 0)) {
+    return { task: task as Task<readonly unknown[], unknown>, items, release }
+  }
   return {
-    task: trampoline.call as Task<readonly unknown[], unknown>,
-    items: marshalled.map((args) => [spec, args, false]),
+    task: trampoline().call as Task<readonly unknown[], unknown>,
+    items: marshalled.map((next) => [spec, next.args, next.handles, false]),
     release,
   }
 }
@@ -123,13 +133,13 @@ export function prepareLazy<T>(
   let index = 0
   const prepare = (item: T): unknown[] => {
     const at = index++
-    const args = marshalArgs(
+    const next = marshalArgs(
       toArgs(item),
       kind,
       releases,
       (i) => `argument ${i + 1} of \`${spec.name}\` for item ${at} of the input`,
     )
-    return [spec, args, false]
+    return [spec, next.args, next.handles, false]
   }
   const items =
     Symbol.asyncIterator in iterable
@@ -139,7 +149,13 @@ export function prepareLazy<T>(
       : (function* () {
           for (const item of iterable) yield prepare(item)
         })()
-  return { task: trampoline.call as Task<readonly unknown[], unknown>, items }
+  return { task: trampoline().call as Task<readonly unknown[], unknown>, items }
+}
+
+/** Arguments ready to travel, and the places of the descriptors in them (from the list). */
+interface MarshalledArgs {
+  readonly args: unknown[]
+  readonly handles: HandlePath[]
 }
 
 function marshalArgs(
@@ -147,10 +163,13 @@ function marshalArgs(
   kind: Destination,
   releases: Array<() => void>,
   where: (index: number) => string,
-): unknown[] {
-  return args.map((arg, index) =>
-    typeof arg !== 'object' || arg === null
-      ? arg
-      : marshal(arg, { destination: kind, releases, where: () => where(index) }),
-  )
+): MarshalledArgs {
+  const handles: HandlePath[] = []
+  const marshalled = args.map((arg, index) => {
+    if (typeof arg !== 'object' || arg === null) return arg
+    const next = marshal(arg, { destination: kind, releases, where: () => where(index) })
+    for (const path of next.handles) handles.push([index, ...path])
+    return next.value
+  })
+  return { args: marshalled, handles }
 }

@@ -1,21 +1,22 @@
 /**
  * A queue as its owner holds it: the items, and the operations waiting for an item or for
  * room, each served first come first served. Handles in the owner's thread call it directly;
- * handles elsewhere reach it through the {@link Broker}. Items are stored as copies already
- * (the handle copied them on the way in), so what `get` hands out is never shared with a
- * producer.
+ * handles elsewhere reach it through the {@link Broker}. Items are stored packed, as bytes
+ * (see `marshal.ts`'s `pack`): the owner never deserializes them, and what `get` hands out is
+ * never shared with a producer.
  */
 import { Deque } from './deque.js'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
 import { expired } from './steps.js'
+import type { Packed } from './wire.js'
 
 export class QueueState {
   readonly kind = 'queue'
   /** The most items it holds; `Infinity` for no limit. */
   readonly maxsize: number
-  readonly #items = new Deque<unknown>()
-  readonly #getters = new WaitLine<unknown>()
-  readonly #putters = new WaitLine<undefined, unknown>()
+  readonly #items = new Deque<Packed>()
+  readonly #getters = new WaitLine<Packed>()
+  readonly #putters = new WaitLine<undefined, Packed>()
 
   constructor(maxsize: number) {
     this.maxsize = maxsize
@@ -32,7 +33,7 @@ export class QueueState {
    * @returns how to withdraw the put while it waits, or `undefined` when it is already over.
    */
   put(
-    value: unknown,
+    value: Packed,
     receiver: Receiver<undefined>,
     block: boolean,
     deadline: number | undefined,
@@ -56,12 +57,12 @@ export class QueueState {
    * @returns how to withdraw the get while it waits, or `undefined` when it is already over.
    */
   get(
-    receiver: Receiver<unknown>,
+    receiver: Receiver<Packed>,
     block: boolean,
     deadline: number | undefined,
   ): Withdraw | undefined {
-    if (this.#items.length > 0) {
-      const value = this.#items.shift()
+    const value = this.#items.shift()
+    if (value !== undefined) {
       if (receiver.deliver(value)) this.#admitPutters()
       else this.#items.unshift(value)
       return undefined
@@ -74,7 +75,7 @@ export class QueueState {
   }
 
   /** Puts back, in front, an item that was taken for a get that had been given up. */
-  unget(value: unknown): void {
+  unget(value: Packed): void {
     if (!this.#getters.deliver(value)) this.#items.unshift(value)
   }
 
@@ -82,7 +83,7 @@ export class QueueState {
     return this.#items.length >= this.maxsize
   }
 
-  #enqueue(value: unknown): void {
+  #enqueue(value: Packed): void {
     if (!this.#getters.deliver(value)) this.#items.push(value)
   }
 

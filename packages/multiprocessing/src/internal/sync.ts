@@ -180,7 +180,9 @@ export function holdTimeout(what: string, options: AcquireOptions): TimeoutError
 }
 
 /**
- * The descriptor of a thread-only primitive.
+ * The descriptor of a thread-only primitive. Its fields are made only once the destination is
+ * known to be a thread, so a `Value` going to a process is named as the `Value`, not as the
+ * lock inside it.
  *
  * @throws `DataCloneError` when it is going to a process or through a channel.
  */
@@ -188,8 +190,8 @@ export function threadOnlyDescriptor(
   context: MarshalContext,
   type: string,
   what: string,
-  fields: Readonly<Record<string, unknown>>,
+  fields: () => Readonly<Record<string, unknown>>,
 ): Descriptor {
   if (context.destination !== 'thread') threadOnly(context, what)
-  return { [DESCRIPTOR]: type, ...fields }
+  return { [DESCRIPTOR]: type, ...fields() }
 }

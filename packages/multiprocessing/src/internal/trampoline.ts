@@ -7,9 +7,11 @@
  *
  * It is loaded by URL in each worker, like any task module, and never imported by the parent.
  */
-import { lookupTask, reportProgress, type TaskSpec } from '@concurrent/worker'
+import { reportProgress } from '@concurrent/worker'
+import { lookupTask, type TaskSpec } from '@concurrent/worker/internal'
 
-import { revive } from './marshal.js'
+import { flushSettles } from './client.js'
+import { revive, type HandlePath } from './marshal.js'
 import { PID_REPORT } from './pid-report.js'
 // Every class whose objects can arrive as arguments: loading its module registers its reviver.
 // Named, not imported for effect, so that no tool drops one of them as unused.
@@ -37,13 +39,22 @@ export const revivable = [
   SharedValue,
 ] as const
 
-/** Calls the task `spec` with `args`, revived; reports this worker's pid first if asked. */
+/**
+ * Calls the task `spec` with `args`, the descriptors at `handles` revived; reports this
+ * worker's pid first if asked. When the task is over, the items its queues and pipes took are
+ * confirmed to their owners before its result leaves.
+ */
 export async function call(
   spec: TaskSpec,
   args: readonly unknown[],
+  handles: readonly HandlePath[],
   reportPid: boolean,
 ): Promise<unknown> {
   if (reportPid) reportProgress({ [PID_REPORT]: process.pid })
   const fn = await lookupTask(spec)
-  return fn(...(revive([...args]) as unknown[]))
+  try {
+    return await fn(...(revive({ value: [...args], handles }) as unknown[]))
+  } finally {
+    flushSettles()
+  }
 }

@@ -1,92 +1,105 @@
 /**
- * The code a worker process runs: tinypool's child-process runtime imports this module and
- * calls its `run` export with each task's `RunMessage`. Cancellation arrives as a
- * `CancelMessage` on the IPC channel, progress and streamed values leave on it, and an uncaught
- * error is reported to the parent (`CrashMessage`) before the process dies, so the task's
- * `WorkerCrashedError` carries the real cause. The process exits when the parent goes away.
+ * The code a worker process runs. It talks to its parent over the IPC channel, which tasks can
+ * write to as well, so every message of the runtime carries a brand and every message received
+ * is checked before use. Cancellation arrives as a `CancelMessage`: a call not yet started is
+ * skipped (and reported `skipped`), a running one has its token cancelled. An uncaught error is
+ * reported to the parent (`CrashMessage`) before the process dies, so the call's
+ * `WorkerCrashedError` carries the real cause.
+ *
+ * A worker process never outlives its parent. It exits when the IPC channel closes; and since a
+ * process busy in synchronous code never sees that, a watchdog thread checks every
+ * {@link WATCH_MS} ms that the parent is still its parent, and kills the process when it is not
+ * (the parent died, by any signal, and the process was handed to another).
  */
+import { Worker } from 'node:worker_threads'
+
 import { CancelToken } from '@concurrent/cancellation'
 
 import { encodeError } from '../internal/error-codec.js'
-import type { RunMessage, SideMessage } from '../internal/protocol.js'
-import { runMessage, type WorkerSide } from '../internal/run.js'
+import { branded, parseParentMessage, type RunMessage } from '../internal/protocol.js'
+import { WorkerRuntime } from '../internal/run.js'
 
-const tokens = new Map<number, CancelToken>()
-// A cancel can arrive before its task: tinypool routes the task through a MessagePort in the
-// parent, one hop more than the cancel takes. Units reach a worker in the order of their ids.
+/** How often the watchdog checks the parent, in ms. */
+const WATCH_MS = 100
+
+/** Cancel messages for calls not started yet, by call id. */
 const cancelledEarly = new Set<number>()
-let lastStarted = -1
-/** Calls of batches cancelled before they started, by batch id; and the call running now. */
-const cancelledCalls = new Map<number, Set<number>>()
-let runningCall:
-  { readonly id: number; readonly index: number; readonly token: CancelToken } | undefined
-/** A cancel for a call of this batch or an earlier one came too late: its batch is over. */
-let lastBatchOver = -1
+/**
+ * The highest call id this worker has started or skipped. Calls reach a worker in the order of
+ * their ids, so a cancel for an id up to this one that is not running came too late.
+ */
+let lastClaimed = -1
+/** The call running now and its token. */
+let running: { readonly id: number; readonly token: CancelToken } | undefined
 
-process.on('message', (message: unknown) => {
-  if (
-    typeof message === 'object' &&
-    message !== null &&
-    (message as { type?: unknown }).type === 'cancel'
-  ) {
-    const { id, index } = message as { id: number; index?: number }
-    if (index !== undefined) {
-      if (id <= lastBatchOver) return
-      if (runningCall?.id === id && runningCall.index === index) runningCall.token.cancel()
-      else cancelledCalls.set(id, (cancelledCalls.get(id) ?? new Set()).add(index))
-      return
+const send = (message: Parameters<NonNullable<typeof process.send>>[0]): void => {
+  // A message the channel cannot take (the parent is gone) is dropped: the process exits on
+  // 'disconnect' right after.
+  process.send?.(message, undefined, {}, ignore)
+}
+
+const runtime = new WorkerRuntime({
+  send(message) {
+    // Serialization happens here, synchronously: a value that cannot be cloned throws now.
+    send(branded(message))
+  },
+  claim(message: RunMessage, index: number): CancelToken | undefined {
+    const id = message.id + index
+    lastClaimed = id
+    if (cancelledEarly.delete(id)) {
+      send(branded({ type: 'skipped', id }))
+      return undefined
     }
-    const token = tokens.get(id)
-    if (token !== undefined) token.cancel()
-    else if (id > lastStarted) cancelledEarly.add(id)
+    const token = new CancelToken()
+    running = { id, token }
+    return token
+  },
+  release(_message, _index, token) {
+    if (running?.token === token) running = undefined
+  },
+})
+
+process.on('message', (raw: unknown) => {
+  const message = parseParentMessage(raw)
+  switch (message?.type) {
+    case 'boot':
+      void runtime.boot(message.boot)
+      return
+    case 'run':
+      runtime.receive(message)
+      return
+    case 'cancel':
+      if (running?.id === message.id) running.token.cancel()
+      else if (message.id > lastClaimed) cancelledEarly.add(message.id)
+      return
+    case undefined:
+      return
   }
 })
 
 process.on('uncaughtException', (error) => {
-  const crash: SideMessage = { type: 'crash', error: encodeError(error) }
   const exit = (): never => process.exit(1)
-  if (process.connected) process.send?.(crash, undefined, {}, exit)
+  if (process.connected)
+    process.send?.(branded({ type: 'crash', error: encodeError(error) }), undefined, {}, exit)
   else exit()
   setTimeout(exit, 1_000).unref()
 })
 
 // A worker outlives neither its pool nor its parent.
 process.on('disconnect', () => process.exit(0))
+watchParent()
 
-const side: WorkerSide = {
-  token(message: RunMessage) {
-    const token = new CancelToken()
-    lastStarted = Math.max(lastStarted, message.id)
-    if (cancelledEarly.delete(message.id)) token.cancel()
-    tokens.set(message.id, token)
-    return token
-  },
-  itemToken(message, index) {
-    if (cancelledCalls.get(message.id)?.has(index) === true) return undefined
-    const token = new CancelToken()
-    runningCall = { id: message.id, index, token }
-    return token
-  },
-  send(_message: RunMessage, value: SideMessage) {
-    process.send?.(value)
-  },
-  done(message: RunMessage, token) {
-    if (runningCall?.token === token) {
-      runningCall = undefined
-      if (message.batch) return
-    }
-    tokens.delete(message.id)
-  },
+function watchParent(): void {
+  const watchdog = new Worker(
+    `const parent = process.ppid
+setInterval(() => {
+  if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL')
+}, ${WATCH_MS})`,
+    { eval: true, name: 'concurrent parent watchdog', stdout: true, stderr: true },
+  )
+  watchdog.unref()
+  // A watchdog that cannot start leaves the 'disconnect' exit, which covers an idle worker.
+  watchdog.on('error', ignore)
 }
 
-/** Runs one task; values marked with `transfer()` are copied (processes share no memory). */
-export async function run(message: RunMessage): Promise<unknown> {
-  try {
-    return await runMessage(message, side)
-  } finally {
-    if (message.batch) {
-      cancelledCalls.delete(message.id)
-      lastBatchOver = Math.max(lastBatchOver, message.id)
-    }
-  }
-}
+function ignore(): void {}

@@ -1,25 +1,22 @@
 /**
- * The messages between the parent and a worker, one discriminated union on `type`, imported by
- * both sides. A task travels to the worker as the payload of one tinypool `run()` call
- * (`RunMessage`); what comes back as that call's result is a `ResultMessage` or an
- * `ErrorMessage` — the entry never throws, so a rejection from tinypool always means the worker
- * itself failed. Progress and streamed values travel beside the result (`ProgressMessage`,
- * `YieldMessage`): over a `BroadcastChannel` for threads, over the process's IPC channel for
- * child processes. The parent tells a child process to cancel with a `CancelMessage`; thread
- * workers see cancellation through shared memory instead.
+ * The messages between the parent and a worker: one discriminated union on `type` for each
+ * direction, imported by both sides.
  *
- * A batch (`RunMessage` with `batch: true`) carries many independent calls of one task in one
- * message. The worker runs them in order and reports each as an `ItemMessage` the moment it
- * ends — over the batch's own `MessagePort` for threads, the IPC channel for processes — so a
- * worker that dies mid-batch loses no finished call's result, and the parent can tell the call
- * that was running from the ones that never started.
+ * A worker thread talks to its parent over a `MessagePort` of its own (so a task posting on
+ * `parentPort` cannot be mistaken for the runtime); a worker process over its IPC channel,
+ * which tasks can write to as well (`process.send`). So everything the parent receives is
+ * checked by {@link parseWorkerMessage} before it is used: a message that is not one of ours,
+ * or is one of ours with a field of the wrong type, is dropped, never trusted.
+ *
+ * One `RunMessage` carries the calls of one task: a single call, a chunk (one call that runs
+ * the task over many items), or a batch (many independent calls, each reported on its own).
+ * The worker runs them in order and reports each call as it ends (`DoneMessage` or
+ * `FailMessage`), with its progress and streamed values before it on the same ordered channel.
  */
-import type { MessagePort } from 'node:worker_threads'
-
 import type { EncodedError } from './error-codec.js'
 
 /**
- * How the worker finds the function to run.
+ * How a worker finds the function to run.
  *
  * @internal
  */
@@ -27,118 +24,238 @@ export type TaskSpec =
   | { readonly kind: 'module'; readonly url: string; readonly name: string }
   | { readonly kind: 'inline'; readonly source: string; readonly name: string }
 
-/** Runs a task (or a chunk of calls to it) in a worker. */
+/**
+ * How the argument lists of a message's calls are packed.
+ *
+ * - `call`: one call; `args` is its argument list.
+ * - `batch`: `args.length` independent calls; `args[i]` is the argument list of call i.
+ * - `batch1`: the same for a one-argument task: `args[i]` is call i's only argument (a flat
+ *   list clones many times faster than a list of one-element lists).
+ * - `chunk`: one call over many items (a slice of a `map`); `args[i]` is item i's argument list.
+ * - `chunk1`: the same for a one-argument task: `args[i]` is item i's only argument; a slice of
+ *   numbers travels as one `Int32Array` or `Float64Array`.
+ *
+ * @internal
+ */
+export type Packing = 'call' | 'batch' | 'batch1' | 'chunk' | 'chunk1'
+
+/** Parent → worker: run calls of one task. */
 export interface RunMessage {
   readonly type: 'run'
+  /** The id of the message's first call; call i is `id + i`. */
   readonly id: number
   readonly task: TaskSpec
-  /** The arguments; for a chunk, a list of argument lists (or of single arguments, `flat`). */
-  readonly args: readonly unknown[]
-  readonly chunk: boolean
+  readonly packing: Packing
+  readonly args: ArrayLike<unknown>
   /**
-   * A chunk of a one-argument task sent as the list of those arguments: structured clone
-   * copies a flat list many times faster than a list of one-element lists.
+   * Threads: two `Int32` per call. Slot i is call i's claim (0 waiting, {@link CLAIM_STARTED}
+   * once the worker starts it, {@link CLAIM_WITHDRAWN} once the parent took it back); slot
+   * n + i is call i's cancel token.
    */
-  readonly flat: boolean
-  /**
-   * Independent calls of the task, one per entry of `args` (an argument list, or the only
-   * argument when `flat`), each reported as an {@link ItemMessage}.
-   */
-  readonly batch: boolean
-  /**
-   * The cancel token's shared state (threads only). For a batch of n calls, 2n flags: call i
-   * is claimed at slot i (0 waiting, {@link BATCH_STARTED} once the worker starts it,
-   * {@link BATCH_CANCELLED} once the parent cancelled it first) and its token is slot n + i.
-   */
-  readonly cancel: SharedArrayBuffer | undefined
-  /** Where a batch's item and progress messages go (threads only). */
-  readonly port?: MessagePort | undefined
-  /** The pool's initializer, run once per worker before its first task. */
-  readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
-  /** The pool's `maxTasksPerChild`: the worker asks to retire after this many tasks. */
-  readonly maxTasks: number | undefined
-  /** Where to send progress and streamed values (threads: a BroadcastChannel name). */
-  readonly channel: string | undefined
+  readonly shared?: SharedArrayBuffer | undefined
 }
 
-/** The task returned (or, for a streaming task, finished after yielding `yielded` values). */
-export interface ResultMessage {
-  readonly type: 'result'
-  readonly id: number
-  readonly value: unknown
-  /**
-   * How many progress and yield messages the task sent: they travel beside the reply, and the
-   * parent settles the task only once it has them all.
-   */
-  readonly sent: number
-  /** The worker has run `maxTasksPerChild` tasks and asks to be replaced. */
-  readonly retire: boolean
-  /** How long the task ran in the worker, in ms. */
-  readonly took: number
-}
-
-/** The task threw (or the initializer did, with `init: true`). */
-export interface ErrorMessage {
-  readonly type: 'error'
-  readonly id: number
-  readonly error: EncodedError
-  readonly init: boolean
-  readonly sent: number
-  readonly retire: boolean
-  readonly took: number
-}
-
-/** A value the task sent with `reportProgress`. */
-export interface ProgressMessage {
-  readonly type: 'progress'
-  readonly id: number
-  /** Which call of a batch reported it. */
-  readonly index?: number
-  readonly value: unknown
-}
-
-/** One call of a batch ended: with its value, or with the error it threw. */
-export type ItemMessage =
-  | { readonly type: 'item'; readonly id: number; readonly index: number; readonly value: unknown }
-  | {
-      readonly type: 'item'
-      readonly id: number
-      readonly index: number
-      readonly error: EncodedError
-    }
-
-/** A batch call's claim flag: the worker has started it. */
-export const BATCH_STARTED = 1
-/** A batch call's claim flag: the parent cancelled it before the worker started it. */
-export const BATCH_CANCELLED = 2
-
-/** A value a streaming (async generator) task yielded, numbered from 0. */
-export interface YieldMessage {
-  readonly type: 'yield'
-  readonly id: number
-  readonly index: number
-  readonly value: unknown
-}
-
-/** Parent → child process: cancel the task's token (or that of call `index` of a batch). */
+/** Parent → worker process: stop call `id` (skip it if it has not started). */
 export interface CancelMessage {
   readonly type: 'cancel'
   readonly id: number
-  readonly index?: number
 }
 
-/** Child process → parent, right before it dies of an uncaught error. */
+/** Parent → worker process, first of all: what the worker needs to start. */
+export interface BootMessage {
+  readonly type: 'boot'
+  readonly boot: BootData
+}
+
+/** What a worker is started with. */
+export interface BootData {
+  /** The pool's initializer, run once before the worker reports ready. */
+  readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+}
+
+export type ParentMessage = RunMessage | CancelMessage | BootMessage
+
+/** A call's claim flag: the worker has started it. */
+export const CLAIM_STARTED = 1
+/** A call's claim flag: the parent took it back before the worker started it. */
+export const CLAIM_WITHDRAWN = 2
+
+/** Worker → parent: the runtime is loaded; the initializer (if any) runs next. */
+export interface BootedMessage {
+  readonly type: 'booted'
+}
+
+/** Worker → parent: ready for calls. */
+export interface ReadyMessage {
+  readonly type: 'ready'
+}
+
+/** Worker → parent: the initializer threw; the worker runs nothing. */
+export interface InitErrorMessage {
+  readonly type: 'init-error'
+  readonly error: EncodedError
+}
+
+/** A value a call sent with `reportProgress`. */
+export interface ProgressMessage {
+  readonly type: 'progress'
+  readonly id: number
+  readonly value: unknown
+}
+
+/** A value a streaming (async generator) call yielded. */
+export interface YieldMessage {
+  readonly type: 'yield'
+  readonly id: number
+  readonly value: unknown
+}
+
+/** Call `id` returned `value` (a chunk: the results of its items). */
+export interface DoneMessage {
+  readonly type: 'done'
+  readonly id: number
+  readonly value: unknown
+  /** How long the call ran in the worker, in ms. */
+  readonly took: number
+}
+
+/**
+ * Call `id` threw. For a chunk, `values` are the results of the items before the one that
+ * threw.
+ */
+export interface FailMessage {
+  readonly type: 'fail'
+  readonly id: number
+  readonly error: EncodedError
+  readonly took: number
+  readonly values?: ArrayLike<unknown> | undefined
+}
+
+/** Call `id` was cancelled before it started, and skipped (processes). */
+export interface SkippedMessage {
+  readonly type: 'skipped'
+  readonly id: number
+}
+
+/** Worker process → parent, right before it dies of an uncaught error. */
 export interface CrashMessage {
   readonly type: 'crash'
   readonly error: EncodedError
 }
 
-export type ReplyMessage = ResultMessage | ErrorMessage
-export type SideMessage = ProgressMessage | YieldMessage | ItemMessage | CrashMessage
+export type WorkerMessage =
+  | BootedMessage
+  | ReadyMessage
+  | InitErrorMessage
+  | ProgressMessage
+  | YieldMessage
+  | DoneMessage
+  | FailMessage
+  | SkippedMessage
+  | CrashMessage
 
-/** A message of ours, told apart from anything else on a shared channel. */
-export function isSideMessage(value: unknown): value is SideMessage {
+/**
+ * The key that marks a message as the runtime's own on a channel tasks can write to too (a
+ * worker process's IPC channel).
+ */
+export const BRAND = '@concurrent/worker'
+
+/** `message` as sent on a shared channel. */
+export function branded<M extends ParentMessage | WorkerMessage>(message: M): M {
+  return { ...message, [BRAND]: 1 }
+}
+
+/**
+ * `raw` as a {@link WorkerMessage} if it is one, with every field of the type it must have;
+ * `undefined` for anything else (a task's own message, garbage).
+ *
+ * @param branded - the channel is shared with tasks: only branded messages count.
+ */
+export function parseWorkerMessage(raw: unknown, branded: boolean): WorkerMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const message = raw as Record<string, unknown>
+  if (branded && message[BRAND] !== 1) return undefined
+  switch (message.type) {
+    case 'booted':
+    case 'ready':
+      return message as unknown as WorkerMessage
+    case 'init-error':
+    case 'crash':
+      return isEncodedError(message.error) ? (message as unknown as WorkerMessage) : undefined
+    case 'progress':
+    case 'yield':
+    case 'skipped':
+      return isId(message.id) ? (message as unknown as WorkerMessage) : undefined
+    case 'done':
+      return isId(message.id) && typeof message.took === 'number'
+        ? (message as unknown as WorkerMessage)
+        : undefined
+    case 'fail':
+      return isId(message.id) &&
+        typeof message.took === 'number' &&
+        isEncodedError(message.error) &&
+        (message.values === undefined || isArrayLike(message.values))
+        ? (message as unknown as WorkerMessage)
+        : undefined
+    default:
+      return undefined
+  }
+}
+
+/**
+ * `raw` as a {@link ParentMessage} if it is one; `undefined` for anything else. A worker
+ * process's IPC channel carries its parent's messages only, but a program may fork our entry
+ * by mistake, so it is checked all the same.
+ */
+export function parseParentMessage(raw: unknown): ParentMessage | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined
+  const message = raw as Record<string, unknown>
+  switch (message.type) {
+    case 'run':
+      return isId(message.id) &&
+        isTaskSpec(message.task) &&
+        typeof message.packing === 'string' &&
+        isArrayLike(message.args)
+        ? (message as unknown as ParentMessage)
+        : undefined
+    case 'cancel':
+      return isId(message.id) ? (message as unknown as ParentMessage) : undefined
+    case 'boot':
+      return typeof message.boot === 'object' && message.boot !== null
+        ? (message as unknown as ParentMessage)
+        : undefined
+    default:
+      return undefined
+  }
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+function isArrayLike(value: unknown): value is ArrayLike<unknown> {
+  return (
+    Array.isArray(value) ||
+    (ArrayBuffer.isView(value) && !(value instanceof DataView)) ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { length?: unknown }).length === 'number')
+  )
+}
+
+function isTaskSpec(value: unknown): value is TaskSpec {
   if (typeof value !== 'object' || value === null) return false
-  const type = (value as { type?: unknown }).type
-  return type === 'progress' || type === 'yield' || type === 'item' || type === 'crash'
+  const spec = value as Record<string, unknown>
+  if (typeof spec.name !== 'string') return false
+  return (
+    (spec.kind === 'module' && typeof spec.url === 'string') ||
+    (spec.kind === 'inline' && typeof spec.source === 'string')
+  )
+}
+
+/** The shape the error codec decodes; anything else is described, not decoded. */
+function isEncodedError(value: unknown): value is EncodedError {
+  if (typeof value !== 'object' || value === null) return false
+  const kind = (value as { kind?: unknown }).kind
+  return kind === 'error' || kind === 'value' || kind === 'cycle'
 }

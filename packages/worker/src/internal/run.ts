@@ -1,41 +1,76 @@
 /**
- * What a worker does with a `RunMessage`, shared by the thread and the process entry: run the
- * pool's initializer once, find the task (importing its module once, or compiling inline
- * source once), run it inside its task context, stream what an async generator yields, and
- * turn the outcome — value or exception — into a reply. It never throws: a rejection from
- * tinypool must only ever mean that the worker itself failed.
+ * What a worker does, shared by the thread and the process entry: boot (run the pool's
+ * initializer once, then report ready), and run each `RunMessage` — find the task (importing its
+ * module once, or compiling inline source once), run its calls in order, each inside its task
+ * context, and report each call the moment it ends, with its progress and streamed values
+ * before it on the same ordered channel. It never throws: a call's exception, a result that
+ * cannot be sent back, a task that cannot be found, each ends as that call's `fail` message, so
+ * a worker only ever goes away because it was stopped or crashed.
+ *
+ * {@link invoke} is the one way a task function is called, in a worker or in-process.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import type { CancelToken } from '@concurrent/cancellation'
+import type { ChunkResult } from '@concurrent/future'
 
 import { DataCloneError, TaskNotFoundError } from '../errors.js'
-import { findUncloneable } from '../task-spec.js'
-import { transfer } from '../transfer.js'
 import {
   enterTaskContext,
   exitTaskContext,
   runInTaskContext,
   type TaskContext,
 } from '../task-context.js'
+import { transfer, transferListOf } from '../transfer.js'
+import { findUncloneable } from './cloneable.js'
 import { encodeError } from './error-codec.js'
-import type { ReplyMessage, RunMessage, SideMessage, TaskSpec } from './protocol.js'
+import type { BootData, RunMessage, TaskSpec, WorkerMessage } from './protocol.js'
 
 /** What differs between a thread and a process worker. */
-export interface WorkerSide {
-  /** The task's token: shared memory in a thread, a local token a process cancels by message. */
-  token(message: RunMessage): CancelToken
+export interface WorkerChannel {
   /**
-   * The token of call `index` of a batch, once the worker has claimed the call; `undefined` if
-   * the parent cancelled it before it started (skip it).
+   * Sends `message` to the parent, moving the buffers in `transfer` (threads).
+   *
+   * @throws when a value in the message cannot be cloned (nothing is sent then).
    */
-  itemToken(message: RunMessage, index: number): CancelToken | undefined
-  /** Sends progress, streamed values and batch results to the parent. */
-  send(message: RunMessage, side: SideMessage): void
-  /** Called when the task (or a batch call, with its own token) is over, whatever the outcome. */
-  done(message: RunMessage, token: CancelToken): void
+  send(message: WorkerMessage, transfer?: readonly object[]): void
+  /**
+   * Takes call `index` of `message` for running and gives its token; `undefined` when the
+   * parent took the call back first (the call is skipped).
+   */
+  claim(message: RunMessage, index: number): CancelToken | undefined
+  /** Call `index` is over, whatever its outcome. */
+  release(message: RunMessage, index: number, token: CancelToken): void
+}
+
+/**
+ * What one call runs: the task once with `args`, or over the items of a chunk (each an
+ * argument list, or with `chunk1` each the task's only argument).
+ *
+ * @internal
+ */
+export type Work =
+  | { readonly kind: 'call'; readonly args: readonly unknown[] }
+  | { readonly kind: 'chunk'; readonly items: ArrayLike<readonly unknown[]> }
+  | { readonly kind: 'chunk1'; readonly items: ArrayLike<unknown> }
+
+/**
+ * How a call is invoked.
+ *
+ * @internal
+ */
+export interface Invocation {
+  readonly context: TaskContext
+  /**
+   * The call has the thread to itself for its whole run (a worker runs one call at a time), so
+   * its context is simply the thread's; in-process calls run side by side, each in its own
+   * `AsyncLocalStorage` context.
+   */
+  readonly exclusive: boolean
+  /** Receives what a streaming (async generator) task yields; without it, the values are dropped. */
+  readonly onYield?: ((value: unknown) => void) | undefined
 }
 
 /** A task function, as the runtime sees it. @internal */
@@ -45,207 +80,277 @@ const modules = new Map<string, Promise<Record<string, unknown>>>()
 /** Module tasks already looked up, by URL and name: found again without awaiting. */
 const resolved = new Map<string, AnyFunction>()
 const inline = new Map<string, AnyFunction>()
-let initialized: Promise<void> | undefined
-let tasksRun = 0
 
-export async function runMessage(message: RunMessage, side: WorkerSide): Promise<ReplyMessage> {
-  const token = message.batch ? undefined : side.token(message)
-  const startedAt = performance.now()
-  const took = (): number => performance.now() - startedAt
-  let sent = 0
-  tasksRun++
-  const retire = message.maxTasks !== undefined && tasksRun >= message.maxTasks
-  // Counted once sent: a value that cannot be sent (it throws) must not be waited for.
-  const send = (value: SideMessage): void => {
-    side.send(message, value)
-    sent++
+/** The worker side of one thread or process. */
+export class WorkerRuntime {
+  readonly #channel: WorkerChannel
+  readonly #waiting: RunMessage[] = []
+  #ready = false
+  #running = false
+
+  constructor(channel: WorkerChannel) {
+    this.#channel = channel
   }
-  try {
-    if (message.init !== undefined) {
+
+  /**
+   * Runs the pool's initializer (if any), then reports ready; until then, messages wait. An
+   * initializer that throws is reported (`init-error`) and the worker runs nothing.
+   */
+  async boot(data: BootData): Promise<void> {
+    this.#channel.send({ type: 'booted' })
+    if (data.init !== undefined) {
       try {
-        initialized ??= runInit(message.init)
-        await initialized
+        const fn = await lookup(data.init.task)
+        await fn(...data.init.args)
       } catch (error) {
-        return {
-          type: 'error',
-          id: message.id,
-          error: encodeError(error),
-          init: true,
-          sent,
-          retire,
-          took: took(),
-        }
+        this.#channel.send({ type: 'init-error', error: encodeError(error) })
+        return
       }
     }
-    const fn = cachedTask(message.task) ?? (await lookup(message.task))
-    if (token === undefined) {
-      await runBatch(fn, message, side, send)
-      return { type: 'result', id: message.id, value: undefined, sent, retire, took: took() }
-    }
-    // Cancelled while it waited for this worker: do not start it.
-    token.throwIfCancelled()
-    let yielded = 0
-    const value = await invokeTask(
-      fn,
-      message.args,
-      message.chunk,
-      { token, progress: (value) => send({ type: 'progress', id: message.id, value }) },
-      (value) => send({ type: 'yield', id: message.id, index: yielded++, value }),
-      true,
-      message.flat,
-    )
-    checkResult(message.task, value)
-    return { type: 'result', id: message.id, value, sent, retire, took: took() }
-  } catch (error) {
-    return {
-      type: 'error',
-      id: message.id,
-      error: encodeError(error),
-      init: false,
-      sent,
-      retire,
-      took: took(),
-    }
-  } finally {
-    if (token !== undefined) side.done(message, token)
+    this.#ready = true
+    this.#channel.send({ type: 'ready' })
+    void this.#drain()
   }
-}
 
-/**
- * Runs the calls of a batch in order, each with its own token, reporting each outcome as soon
- * as the call ends. A call the parent cancelled before the worker reached it is skipped.
- */
-async function runBatch(
-  fn: AnyFunction,
-  message: RunMessage,
-  side: WorkerSide,
-  send: (value: SideMessage) => void,
-): Promise<void> {
-  for (let index = 0; index < message.args.length; index++) {
-    const token = side.itemToken(message, index)
-    if (token === undefined) continue
+  /** Takes a message to run; messages run one after another, in the order they came. */
+  receive(message: RunMessage): void {
+    this.#waiting.push(message)
+    if (this.#ready && !this.#running) void this.#drain()
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true
     try {
-      await runCall(fn, message, index, token, send)
+      for (
+        let message = this.#waiting.shift();
+        message !== undefined;
+        message = this.#waiting.shift()
+      ) {
+        await this.#run(message)
+      }
     } finally {
-      side.done(message, token)
+      this.#running = false
+    }
+  }
+
+  async #run(message: RunMessage): Promise<void> {
+    const count = callCount(message)
+    let fn = cachedTask(message.task)
+    if (fn === undefined) {
+      try {
+        fn = await lookup(message.task)
+      } catch (error) {
+        // Every call of the message fails the same way (each is its own future).
+        for (let index = 0; index < count; index++) {
+          const token = this.#channel.claim(message, index)
+          if (token === undefined) continue
+          this.#fail(message.id + index, error, 0)
+          this.#channel.release(message, index, token)
+        }
+        return
+      }
+    }
+    for (let index = 0; index < count; index++) {
+      const token = this.#channel.claim(message, index)
+      if (token === undefined) continue
+      try {
+        await this.#runCall(fn, message, index, token)
+      } finally {
+        this.#channel.release(message, index, token)
+      }
+    }
+  }
+
+  async #runCall(
+    fn: AnyFunction,
+    message: RunMessage,
+    index: number,
+    token: CancelToken,
+  ): Promise<void> {
+    const id = message.id + index
+    const startedAt = performance.now()
+    const took = (): number => performance.now() - startedAt
+    const context: TaskContext = {
+      token,
+      progress: (value) => this.#sendValue({ type: 'progress', id, value }, 'a progress value'),
+    }
+    const work = workOf(message, index)
+    let value: unknown
+    try {
+      // Cancelled while it waited for this worker: do not start it.
+      token.throwIfCancelled()
+      value = await invoke(fn, work, {
+        context,
+        exclusive: true,
+        onYield:
+          message.packing === 'call'
+            ? (yielded) => this.#sendValue({ type: 'yield', id, value: yielded }, 'a yielded value')
+            : undefined,
+      })
+    } catch (error) {
+      this.#fail(id, error, took())
+      return
+    }
+    if (work.kind === 'call') {
+      const found = findUncloneable(value)
+      if (found !== undefined) {
+        this.#fail(
+          id,
+          new DataCloneError(
+            `The result of \`${message.task.name}\`${found.path} is ${found.problem}, which cannot be sent back to the caller: return plain data`,
+          ),
+          took(),
+        )
+        return
+      }
+    } else {
+      const { values, failure } = value as ChunkResult<unknown>
+      if (failure !== undefined) {
+        this.#fail(id, failure.error, took(), values, message.task)
+        return
+      }
+      value = values
+    }
+    try {
+      this.#channel.send({ type: 'done', id, value, took: took() }, transferListOf([value]))
+    } catch (error) {
+      // Deeper than any check looks, or inside a class instance: the result cannot be sent.
+      this.#fail(id, unsendable(message.task, error), took())
+    }
+  }
+
+  #fail(
+    id: number,
+    error: unknown,
+    took: number,
+    values?: ArrayLike<unknown>,
+    task?: TaskSpec,
+  ): void {
+    try {
+      this.#channel.send({ type: 'fail', id, error: encodeError(error), took, values })
+    } catch (failure) {
+      // The results before a chunk's failing item could not be sent: send the error alone.
+      this.#channel.send({
+        type: 'fail',
+        id,
+        error: encodeError(
+          values !== undefined && task !== undefined ? unsendable(task, failure) : error,
+        ),
+        took,
+      })
+    }
+  }
+
+  /** Sends a progress or yielded value; one that cannot be cloned throws into the task. */
+  #sendValue(message: WorkerMessage, what: string): void {
+    try {
+      this.#channel.send(message)
+    } catch (error) {
+      throw new DataCloneError(
+        `${what.charAt(0).toUpperCase()}${what.slice(1)} cannot be sent to the caller (${String((error as Error).message)}): send plain data`,
+        undefined,
+        { cause: error },
+      )
     }
   }
 }
 
-/** Runs call `index` of a batch and reports how it ended. */
-async function runCall(
-  fn: AnyFunction,
-  message: RunMessage,
-  index: number,
-  token: CancelToken,
-  send: (value: SideMessage) => void,
-): Promise<void> {
-  const { id, args } = message
-  let value: unknown
-  try {
-    value = await invokeTask(
-      fn,
-      message.flat ? [args[index]] : (args[index] as unknown[]),
-      false,
-      { token, progress: (value) => send({ type: 'progress', id, index, value }) },
-      ignore,
-      true,
-    )
-    checkResult(message.task, value)
-  } catch (error) {
-    send({ type: 'item', id, index, error: encodeError(error) })
-    return
-  }
-  try {
-    send({ type: 'item', id, index, value })
-  } catch (error) {
-    // Deeper than the check looks, or inside a class instance: the result could not be sent.
-    const failure = new DataCloneError(
-      `The result of \`${message.task.name}\` cannot be sent back to the caller (${String((error as Error).message)}): return plain data`,
-      undefined,
-      { cause: error },
-    )
-    send({ type: 'item', id, index, error: encodeError(failure) })
+/** How many calls `message` carries. */
+function callCount(message: RunMessage): number {
+  return message.packing === 'batch' || message.packing === 'batch1' ? message.args.length : 1
+}
+
+/** What call `index` of `message` runs. */
+function workOf(message: RunMessage, index: number): Work {
+  const { args } = message
+  switch (message.packing) {
+    case 'call':
+      return { kind: 'call', args: args as readonly unknown[] }
+    case 'batch':
+      return { kind: 'call', args: args[index] as readonly unknown[] }
+    case 'batch1':
+      return { kind: 'call', args: [args[index]] }
+    case 'chunk':
+      return { kind: 'chunk', items: args as ArrayLike<readonly unknown[]> }
+    case 'chunk1':
+      return { kind: 'chunk1', items: args }
   }
 }
 
-/** @throws DataCloneError when a task's result cannot be sent back. */
-function checkResult(task: TaskSpec, value: unknown): void {
-  const found = findUncloneable(value)
-  if (found !== undefined) {
-    throw new DataCloneError(
-      `The result of \`${task.name}\`${found.path} is ${found.problem}, which cannot be sent back to the caller: return plain data`,
-    )
-  }
+function unsendable(task: TaskSpec, error: unknown): DataCloneError {
+  return new DataCloneError(
+    `The result of \`${task.name}\` cannot be sent back to the caller (${String((error as Error).message)}): return plain data (objects, arrays, numbers, strings, typed arrays, Map, Set, Date), not functions, class instances with methods, generators or proxies`,
+    undefined,
+    { cause: error },
+  )
 }
-
-function ignore(): void {}
 
 /**
- * Calls `fn` as a task: inside its task context, once with `args`, or once per argument list of
- * a chunk (checking the token between items). When the task returns an async iterator (an
- * async generator function), its values go to `onYield` and the generator's return value is
- * the result. `exclusive` makes the task the thread's context for its whole run (a worker);
- * `flat` says a chunk holds each call's only argument rather than argument lists.
+ * Calls `fn` as a task, inside its task context: once with `args`, or once per item of a chunk
+ * (checking the token between items). When the task returns an async iterator (an async
+ * generator function), its values go to `onYield` and the generator's return value is the
+ * result. A chunk never throws an item's error: it resolves with the results of the items
+ * before it and the error ({@link ChunkResult}), so a map yields those results first.
  *
+ * @returns the call's value; for a chunk, its {@link ChunkResult}.
  * @internal
  */
-export async function invokeTask(
-  fn: AnyFunction,
-  args: readonly unknown[],
-  chunk: boolean,
-  context: TaskContext,
-  onYield: (value: unknown) => void,
-  exclusive = false,
-  flat = false,
-): Promise<unknown> {
-  // A worker runs one task at a time: the task is the thread's context for its whole run.
-  // In-process tasks run side by side, each in its own AsyncLocalStorage context.
+export async function invoke(fn: AnyFunction, work: Work, how: Invocation): Promise<unknown> {
+  const { context, exclusive } = how
+  // A worker runs one call at a time: the call is the thread's context for its whole run.
   const inContext = <T>(call: () => T): T => (exclusive ? call() : runInTaskContext(context, call))
   if (exclusive) enterTaskContext(context)
   try {
-    const { token } = context
-    if (chunk) {
-      // No await between items that return plain values: a chunk of tiny items must cost
-      // little more than the loop itself.
-      return await inContext(async () => {
-        const results = new Array<unknown>(args.length)
-        let numbers = true
-        let integers = true
-        for (let i = 0; i < args.length; i++) {
-          token.throwIfCancelled()
-          // A flat chunk holds each call's only argument; otherwise each item is an argument list.
-          const result = flat ? fn(args[i]) : fn(...(args[i] as unknown[]))
-          const value = isThenable(result) ? await result : result
-          if (typeof value !== 'number') numbers = false
-          else if ((value | 0) !== value || (value === 0 && 1 / value < 0)) integers = false
-          results[i] = value
-        }
-        if (!flat || !numbers || args.length < 2) return results
-        // A map's results that are all numbers go back as one typed array, moved rather than
-        // copied number by number: reading it by index gives the same values.
-        return transfer(
-          integers ? Int32Array.from(results as number[]) : Float64Array.from(results as number[]),
-        )
-      })
-    }
-    const first = inContext(() => fn(...args))
+    if (work.kind !== 'call') return await inContext(() => invokeChunk(fn, work, context.token))
+    const first = inContext(() => fn(...work.args))
     const value = isThenable(first) ? await first : first
     if (!isAsyncIterator(value)) return value
     for (;;) {
-      token.throwIfCancelled()
+      context.token.throwIfCancelled()
       const step = await inContext(() => value.next())
       if (step.done === true) return step.value
-      onYield(step.value)
+      how.onYield?.(step.value)
     }
   } finally {
     if (exclusive) exitTaskContext()
   }
 }
 
-async function runInit(init: NonNullable<RunMessage['init']>): Promise<void> {
-  const fn = await lookup(init.task)
-  await fn(...init.args)
+/** Runs the items of a chunk in order, up to the first that throws. */
+async function invokeChunk(
+  fn: AnyFunction,
+  work: Exclude<Work, { kind: 'call' }>,
+  token: CancelToken,
+): Promise<ChunkResult<unknown>> {
+  const { items } = work
+  const spread = work.kind === 'chunk'
+  const results = new Array<unknown>(items.length)
+  let numbers = true
+  let integers = true
+  // No await between items that return plain values: a chunk of tiny items must cost little
+  // more than the loop itself.
+  for (let i = 0; i < items.length; i++) {
+    let value: unknown
+    try {
+      token.throwIfCancelled()
+      const result = spread ? fn(...(items[i] as readonly unknown[])) : fn(items[i])
+      value = isThenable(result) ? await result : result
+    } catch (error) {
+      results.length = i
+      return { values: results, failure: { error } }
+    }
+    if (typeof value !== 'number') numbers = false
+    else if ((value | 0) !== value || (value === 0 && 1 / value < 0)) integers = false
+    results[i] = value
+  }
+  if (spread || !numbers || items.length < 2) return { values: results }
+  // A map's results that are all numbers go back as one typed array, moved rather than copied
+  // number by number: reading it by index gives the same values.
+  return {
+    values: transfer(
+      integers ? Int32Array.from(results as number[]) : Float64Array.from(results as number[]),
+    ),
+  }
 }
 
 /** The function for `spec` if it was looked up before (no promise, no await); else undefined. */

@@ -1,42 +1,15 @@
 /**
- * What `submit` checks before a task leaves for a worker, so mistakes surface at the call site:
- * the task is a reference or a self-contained function, and its arguments can be cloned.
+ * A quick look for what certainly cannot cross to another thread or process (a function, a
+ * symbol, a promise, a weak collection), a few levels deep within a small budget, so that the
+ * error names the place: `argument 2 of \`resize\`.options.onDone is a function`. Whatever it
+ * does not reach, structured clone itself refuses when the message is sent.
  */
-import { describe } from '@concurrent/future'
-
-import { DataCloneError } from './errors.js'
-import { inlineSpec } from './internal/inline.js'
-import type { TaskSpec } from './internal/protocol.js'
-import { isTaskRef } from './task-module.js'
-
-export type { TaskSpec } from './internal/protocol.js'
-
-/**
- * How a worker finds `task`: a module reference, or inline source.
- *
- * @throws `InlineTaskError` for a closure or a function without shippable source.
- * @throws TypeError when `task` is neither a task reference nor a function.
- * @internal
- */
-export function taskSpecOf(task: unknown): TaskSpec {
-  if (typeof task === 'function') return inlineSpec(task as (...args: never[]) => unknown)
-  if (isTaskRef(task)) return { kind: 'module', url: task.moduleUrl, name: task.exportName }
-  throw new TypeError(
-    `Expected a task: a reference from taskModule() or a self-contained function, got ${describe(task)}`,
-  )
-}
-
-/** A short name for a task, for messages. @internal */
-export function taskName(spec: TaskSpec): string {
-  return spec.name
-}
-
-const NODE_BUDGET = 2_000
+import { DataCloneError } from '../errors.js'
 
 /**
  * Throws a {@link DataCloneError} naming the argument when one of `args` certainly cannot be
  * structured-cloned (a function, symbol, promise, weak collection), looking a few levels deep
- * within a small budget; anything it does not reach is checked by `postMessage` itself.
+ * within a small budget; anything it does not reach is checked when the message is sent.
  *
  * @internal
  */
@@ -51,6 +24,8 @@ export function checkCloneable(args: readonly unknown[], task: string): void {
     }
   })
 }
+
+const NODE_BUDGET = 2_000
 
 /**
  * Where in `value` (a few levels deep, within a small budget) something certainly cannot be

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest'
 
-import {
-  checkCloneable,
-  DataCloneError,
-  InlineTaskError,
-  taskModule,
-  taskName,
-  taskSpecOf,
-} from '@concurrent/worker'
+import { DataCloneError, InlineTaskError, taskModule } from '@concurrent/worker'
+import { checkCloneable, taskSpecOf } from '@concurrent/worker/internal'
 
 const url = new URL('./fixtures/tasks.ts', import.meta.url)
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(url)
@@ -53,15 +47,13 @@ describe('taskSpecOf', () => {
   })
 })
 
-describe('taskName', () => {
+describe('taskSpecOf names', () => {
   it('names a task by its export or function name', () => {
-    expect(taskName(taskSpecOf(tasks.greet))).toBe('greet')
+    expect(taskSpecOf(tasks.greet).name).toBe('greet')
     expect(
-      taskName(
-        taskSpecOf(function double(n: number) {
-          return n * 2
-        }),
-      ),
+      taskSpecOf(function double(n: number) {
+        return n * 2
+      }).name,
     ).toBe('double')
   })
 })
