@@ -32,7 +32,9 @@ import type { Redis } from 'ioredis'
 import { TaskFuture } from '@concurrent/executors'
 import {
   AbstractExecutor,
+  DEFAULT_BUFFERSIZE,
   ShutdownError,
+  type ChunkResult,
   type Executor,
   type ShutdownOptions,
   type Task,
@@ -199,6 +201,8 @@ interface Call {
   readonly future: TaskFuture<unknown>
   readonly callerStack: (() => string | undefined) | undefined
   readonly signal: AbortSignal | undefined
+  /** A chunk's future resolves with a {@link ChunkResult}, a call's with the value. */
+  readonly chunk: boolean
   readonly job: { name: string; data: JobData; opts: JobsOptions }
   state: CallState
   /** When the safety check next asks Redis about this job, and how often it has. */
@@ -419,7 +423,7 @@ export class ClusterExecutor extends AbstractExecutor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     return this.#submit(task, items, 'chunk', options)
   }
 
@@ -427,7 +431,7 @@ export class ClusterExecutor extends AbstractExecutor {
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     return this.#submit(task, items, 'flat', options)
   }
 
@@ -435,6 +439,11 @@ export class ClusterExecutor extends AbstractExecutor {
     if (Date.now() - this.#slotsAt > SLOTS_REFRESH) this.#track(this.#countSlots())
     // multiprocessing.Pool: about four chunks per worker, here per worker slot of the cluster.
     return Math.ceil(length / ((this.#slots || DEFAULT_SLOTS) * 4))
+  }
+
+  protected override defaultBuffersize(): number {
+    // As the pools: 32 jobs ahead per worker slot, and never fewer than other executors.
+    return Math.max(DEFAULT_BUFFERSIZE, (this.#slots || DEFAULT_SLOTS) * 32)
   }
 
   #submit<T>(task: unknown, args: readonly unknown[], mode: JobMode, options: ClusterTaskOptions) {
@@ -476,6 +485,7 @@ export class ClusterExecutor extends AbstractExecutor {
       future,
       callerStack: captureCaller(),
       signal,
+      chunk: mode !== 'call',
       job: { name: splitTask(wire).exportName, data, opts },
       state: 'buffered',
       checkAt: 0,
@@ -690,7 +700,7 @@ export class ClusterExecutor extends AbstractExecutor {
       this.#settle(call, false, error)
       return
     }
-    this.#settle(call, true, value)
+    this.#settle(call, true, call.chunk ? { values: value } : value)
   }
 
   #onFailed(id: string, failedReason: string): void {
@@ -711,21 +721,35 @@ export class ClusterExecutor extends AbstractExecutor {
     } catch {
       job = undefined
     }
+    const record = this.#record(job)
+    if (record !== undefined) {
+      const error = decodeError(record.error, call.callerStack?.())
+      // A chunk keeps the results of its items before the one that threw (ChunkResult).
+      if (call.chunk && record.values !== undefined) {
+        this.#settle(call, true, { values: record.values, failure: { error } })
+      } else {
+        this.#settle(call, false, error)
+      }
+      return
+    }
     this.#settle(call, false, this.#failure(call, job, failedReason))
   }
 
-  #failure(call: Call, job: Job | undefined, failedReason: string): unknown {
+  /** What the worker recorded about the job's last run, if it failed there. */
+  #record(job: Job | undefined): FailureRecord | undefined {
     const data = parseJobData(job?.data)
-    if (job !== undefined && typeof data !== 'string' && data.error !== undefined) {
-      try {
-        const record = decodeValue(data.error) as FailureRecord
-        if (record.attempt === job.attemptsStarted) {
-          return decodeError(record.error, call.callerStack?.())
-        }
-      } catch {
-        // Not readable: fall through to BullMQ's own reason.
-      }
+    if (job === undefined || typeof data === 'string' || data.error === undefined) return undefined
+    try {
+      const record = decodeValue(data.error) as FailureRecord
+      return record.attempt === job.attemptsStarted ? record : undefined
+    } catch {
+      // Not readable: BullMQ's own reason tells what happened.
+      return undefined
     }
+  }
+
+  /** Why BullMQ failed a job the task did not fail. */
+  #failure(call: Call, job: Job | undefined, failedReason: string): unknown {
     const task = describeTask(call.task)
     if (failedReason === STALLED_REASON) {
       const started = job?.attemptsStarted ?? 0
@@ -922,13 +946,18 @@ export class ClusterExecutor extends AbstractExecutor {
     items: readonly unknown[],
     flat: boolean,
     options: ClusterTaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     return this.#submit(task, items, flat ? 'flat' : 'chunk', options)
   }
 
   /** For {@link ClusterView}. @internal */
   chunksizeFor(length: number): number {
     return this.defaultChunksize(length)
+  }
+
+  /** For {@link ClusterView}. @internal */
+  buffersizeFor(): number {
+    return this.defaultBuffersize()
   }
 }
 
@@ -971,7 +1000,7 @@ class ClusterView extends AbstractExecutor implements ClusterTaskExecutor {
     task: Task<A, R>,
     items: readonly A[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     return this.#target.scheduleChunkWith(
       task,
       items,
@@ -984,7 +1013,7 @@ class ClusterView extends AbstractExecutor implements ClusterTaskExecutor {
     task: Task<[T], R>,
     items: readonly T[],
     options: TaskOptions,
-  ): TaskFuture<Array<Awaited<R>>> {
+  ): TaskFuture<ChunkResult<Awaited<R>>> {
     return this.#target.scheduleChunkWith(
       task,
       items,
@@ -995,6 +1024,10 @@ class ClusterView extends AbstractExecutor implements ClusterTaskExecutor {
 
   protected override defaultChunksize(length: number): number {
     return this.#target.chunksizeFor(length)
+  }
+
+  protected override defaultBuffersize(): number {
+    return this.#target.buffersizeFor()
   }
 }
 

@@ -403,7 +403,12 @@ class Host implements ClusterWorker {
         data.mode === 'flat'
           ? this.#pool.map(task, args, { signal })
           : this.#pool.starmap(task, args as never, { signal })
-      for await (const result of items) results.push(result)
+      try {
+        for await (const result of items) results.push(result)
+      } catch (error) {
+        // An item threw: the chunk keeps the results before it (unless the whole run stopped).
+        throw signal.aborted ? error : new PartialChunk(results, error)
+      }
       return results
     }
     return {
@@ -435,8 +440,14 @@ class Host implements ClusterWorker {
    * stack, through the pools' codec), and returns the error to fail the job with: readable in
    * dashboards, retried by BullMQ while attempts remain.
    */
-  async #recordFailure(job: Job, data: JobData, error: unknown): Promise<Error> {
-    const record: FailureRecord = { attempt: job.attemptsStarted, error: encodeError(error) }
+  async #recordFailure(job: Job, data: JobData, thrown: unknown): Promise<Error> {
+    const partial = thrown instanceof PartialChunk ? thrown : undefined
+    const error = partial === undefined ? thrown : partial.error
+    const record: FailureRecord = {
+      attempt: job.attemptsStarted,
+      error: encodeError(error),
+      ...(partial === undefined ? {} : { values: partial.values }),
+    }
     let encoded: string
     try {
       encoded = encodeValue(record)
@@ -453,6 +464,14 @@ class Host implements ClusterWorker {
     if (error instanceof Error && error.stack !== undefined) failure.stack = error.stack
     return failure
   }
+}
+
+/** A chunk an item of which threw: the results before it, and its error. */
+class PartialChunk {
+  constructor(
+    readonly values: readonly unknown[],
+    readonly error: unknown,
+  ) {}
 }
 
 /**

@@ -16,4 +16,4 @@ export {
   encodeError,
   findUncloneable,
   type EncodedError,
-} from '@concurrent/worker'
+} from '@concurrent/worker/internal'

@@ -45,6 +45,8 @@ export interface FailureRecord {
   /** `job.attemptsStarted` of the run that failed: tells a stale record from the last run's. */
   readonly attempt: number
   readonly error: EncodedError
+  /** For a chunk: the results of its items before the one that threw. */
+  readonly values?: readonly unknown[] | undefined
 }
 
 /** The value's structured-clone bytes, in base64. */
