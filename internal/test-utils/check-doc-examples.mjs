@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Fails when an exported name in the TypeDoc JSON (docs-site/api.json) has no @example:
-// STYLE.md asks for one complete example on everything reachable from an index.ts.
+// Every name reachable from an index.ts carries one complete example (see ARCHITECTURE.md).
 import { readFileSync } from 'node:fs'
 
 const file = process.argv[2] ?? 'docs-site/api.json'

@@ -233,7 +233,7 @@ async function run(workload: Workload, lineup: Lineup): Promise<Table> {
     contenders.push(oursContender(workload, expected, runtime))
   }
   if (workload.id === 'isprime-chunked') {
-    // The everyday call of DESIGN.md, with a smaller chunksize than the automatic one.
+    // The everyday call of the README, with a smaller chunksize than the automatic one.
     contenders.push(oursContender({ ...workload, chunksize: 1_000 }, expected, 'thread'))
   }
   for (const kind of lineup.peers) contenders.push(peerContender(workload, expected, kind))

@@ -3,7 +3,8 @@
  * concurrency limit. No workers, so closures are fine and nothing is copied.
  */
 import { CancelToken } from '@concurrent/cancellation'
-import { CancelledError, describe } from '@concurrent/future'
+import { CancelledError } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 import { isTaskRef, type TaskRef } from '@concurrent/worker'
 import {
   invoke,

@@ -18,7 +18,7 @@ export { TaskFuture, type ProgressListener } from './task-future.js'
 export { TaskStream } from './task-stream.js'
 export { ThreadPoolExecutor } from './thread-pool-executor.js'
 
-// The everyday names, so one import gives a user everything (DESIGN.md).
+// The everyday names, so one import gives a user everything (see ARCHITECTURE.md).
 export {
   CancelToken,
   anySignal,

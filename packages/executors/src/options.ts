@@ -4,7 +4,8 @@
  */
 import { availableParallelism } from 'node:os'
 
-import { checkInteger, checkTimeout, describe, type Task } from '@concurrent/future'
+import { type Task } from '@concurrent/future'
+import { checkInteger, checkTimeout, describe } from '@concurrent/future/internal'
 import type { ResourceLimits } from '@concurrent/worker'
 
 /**

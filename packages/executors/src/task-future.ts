@@ -2,7 +2,8 @@
  * The future an executor hands back: a {@link Future} that also carries what the task reports
  * while it runs (`reportProgress` inside the task).
  */
-import { Future, reportCallbackError, type CancelOptions } from '@concurrent/future'
+import { Future, type CancelOptions } from '@concurrent/future'
+import { reportCallbackError } from '@concurrent/future/internal'
 
 /**
  * Receives each value a running task sends with `reportProgress`.

@@ -81,6 +81,60 @@ describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create })
     expect(seen).toEqual(range(300).map((i) => [i]))
   })
 
+  it('running() is true for a batched call while it runs (CPython: running once handed over)', async () => {
+    await using pool = create()
+    await warmUp(pool, threads)
+    const seen: boolean[] = []
+    const futures = range(2_000).map((i) => {
+      const future = pool.submit(tasks.act, 'progress', i)
+      future.onProgress(() => seen.push(future.running()))
+      return future
+    })
+    const results = await Promise.all(futures)
+    expect(seen).toHaveLength(2_000)
+    expect(seen.every(Boolean)).toBe(true)
+    if (threads) expect(results.some((result) => result.slot > 0)).toBe(true)
+  })
+
+  // A process worker shares no memory with the test: only threads can hold a gate and count.
+  if (threads) {
+    it('cancel({ interrupt: true }) of a call handed over but not started: it never runs', async () => {
+      await using pool = create()
+      await warmUp(pool, threads)
+      // Slot 0 is the gate, slot 1,001 the blockers'; the others record which calls ran.
+      const marks = new Int32Array(new SharedArrayBuffer(4 * 1_002))
+      // Both workers held, so that the gate and the calls after it wait in the queue, and the
+      // gate's worker takes it with calls behind it, in one batch.
+      const blockers = [1, 2].map(() => pool.submit(tasks.holdUntil, marks, 1_001))
+      const gate = pool.submit(tasks.act, 'gate', 0, marks)
+      const futures = range(1_000).map((i) => pool.submit(tasks.act, 'mark', i + 1, marks))
+      const interrupted: number[] = []
+      gate.onProgress(() => {
+        // The gate holds its worker: the calls handed over behind it have not started.
+        for (const [i, future] of futures.entries()) {
+          if (i % 3 === 0 && future.running() && future.cancel({ interrupt: true })) {
+            interrupted.push(i)
+          }
+        }
+        Atomics.store(marks, 0, 1)
+        Atomics.notify(marks, 0)
+      })
+      Atomics.store(marks, 1_001, 1)
+      Atomics.notify(marks, 1_001)
+      await settled([...blockers, gate, ...futures])
+      expect(interrupted.length).toBeGreaterThan(0)
+      for (const i of interrupted) {
+        await expect(futures[i]!).rejects.toBeInstanceOf(CancelledError)
+      }
+      // Calls in the gate's batch were taken back exactly; any on the other worker may have run.
+      const neverRan = interrupted.filter((i) => marks[i + 1] === 0)
+      expect(neverRan.length).toBeGreaterThan(0)
+      for (const [i, future] of futures.entries()) {
+        if (!interrupted.includes(i)) expect((await future).value).toBe(i + 1)
+      }
+    })
+  }
+
   it('cancel() takes back a batched future its worker has not started; every other one runs', async () => {
     await using pool = create()
     await warmUp(pool, threads)
@@ -179,7 +233,7 @@ describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create })
     await expect(pool.submit(tasks.add, 20, 22)).resolves.toBe(42)
   })
 
-  it('shutdown({ cancelFutures: true }) cancels batched futures not yet started, and returns', async () => {
+  it('shutdown({ cancelFutures: true }) cancels the queued futures; handed-over calls finish', async () => {
     const pool = create()
     await warmUp(pool, threads)
     const futures = range(3_000).map((i) => pool.submit(tasks.act, 'value', i))

@@ -46,4 +46,18 @@ describe('a program using the executors', () => {
     }
     expect(pids.filter(isAlive)).toEqual([])
   })
+
+  it.each(['thread', 'process'])(
+    'exits after shutdown({ wait: false, cancelFutures: true }) past a task that never ends (%s)',
+    async (runtime) => {
+      const { stdout } = await run(process.execPath, [script('abandon-stuck.mjs'), runtime], {
+        timeout: 30_000,
+      })
+      const { pid } = JSON.parse(stdout.trim()) as { pid: number }
+      for (let attempt = 0; attempt < 50 && isAlive(pid); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+      expect(isAlive(pid)).toBe(false)
+    },
+  )
 })

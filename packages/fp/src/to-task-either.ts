@@ -4,7 +4,8 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
-import { describe, type Future } from '@concurrent/future'
+import { type Future } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { left, right } from './internal/either.js'
 

@@ -6,15 +6,8 @@
 import type { Either } from 'fp-ts/lib/Either.js'
 import type { Task as FpTask } from 'fp-ts/lib/Task.js'
 import type { TaskEither } from 'fp-ts/lib/TaskEither.js'
-import {
-  CancelledError,
-  checkInteger,
-  checkSignal,
-  describe,
-  type Executor,
-  type Future,
-  type Task,
-} from '@concurrent/future'
+import { CancelledError, type Executor, type Future, type Task } from '@concurrent/future'
+import { checkInteger, checkSignal, describe } from '@concurrent/future/internal'
 
 import { fromSettled, left, right } from './internal/either.js'
 

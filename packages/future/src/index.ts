@@ -13,12 +13,12 @@ export {
 } from './errors.js'
 export {
   AbstractExecutor,
-  checkTaskOptions,
   DEFAULT_BUFFERSIZE,
-  mergeTaskOptions,
   type ChunkResult,
   type Executor,
   type MapOptions,
+  type MapResults,
+  type ResultChunk,
   type ShutdownOptions,
   type TaskOptions,
 } from './executor.js'
@@ -31,7 +31,4 @@ export {
   type InterruptHandler,
   type WaitOptions,
 } from './future.js'
-export { deadlineIn, setDeadline } from './internal/deadline.js'
-export { reportCallbackError } from './internal/report.js'
-export { checkInteger, checkSignal, checkTimeout, describe } from './internal/validate.js'
 export type { Task, TaskReference } from './task.js'

@@ -12,7 +12,7 @@ import {
 
 type ErrorClass = new (message?: string, ...rest: never[]) => Error
 
-/** Every error class of DESIGN.md, with the message it has when none is given. */
+/** Every error class of the public API, with the message it has when none is given. */
 const classes: Array<[name: string, ErrorClass: ErrorClass, defaultMessage: string]> = [
   ['CancelledError', CancelledError, 'the operation was cancelled'],
   ['TimeoutError', TimeoutError, 'the operation timed out'],

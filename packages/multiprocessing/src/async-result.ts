@@ -2,14 +2,13 @@
  * `AsyncResult`: what `Pool.applyAsync`, `mapAsync` and `starmapAsync` return, Python's
  * `multiprocessing.pool.AsyncResult`.
  */
+import { InvalidStateError, TimeoutError } from '@concurrent/future'
 import {
   checkTimeout,
   deadlineIn,
-  InvalidStateError,
   reportCallbackError,
   setDeadline,
-  TimeoutError,
-} from '@concurrent/future'
+} from '@concurrent/future/internal'
 
 /**
  * The callbacks of {@link Pool.applyAsync}, {@link Pool.mapAsync} and

@@ -4,7 +4,7 @@
  * wait, then drains as they all leave; a barrier being drained or reset makes newcomers wait;
  * a broken one fails everyone until `reset()`.
  */
-import { checkInteger, checkTimeout, describe } from '@concurrent/future'
+import { checkInteger, checkTimeout, describe } from '@concurrent/future/internal'
 
 import { Condition, kWaitForSteps } from './condition.js'
 import { BrokenBarrierError } from './errors.js'

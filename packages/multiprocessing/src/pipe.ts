@@ -1,7 +1,7 @@
 /**
  * `Pipe()`: Python's `multiprocessing.Pipe`, a pair of connected {@link Connection}s.
  */
-import { describe } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { createPipe, type Connection } from './connection.js'
 

@@ -25,14 +25,8 @@ import {
   type PoolExecutor,
   type ProcessPoolExecutorOptions,
 } from '@concurrent/executors'
-import {
-  checkInteger,
-  describe,
-  InvalidStateError,
-  ShutdownError,
-  type Executor,
-  type Task,
-} from '@concurrent/future'
+import { InvalidStateError, ShutdownError, type Executor, type Task } from '@concurrent/future'
+import { checkInteger, describe } from '@concurrent/future/internal'
 
 import { AsyncResult, type AsyncResultCallbacks } from './async-result.js'
 import { restoreErrorClass } from './errors.js'

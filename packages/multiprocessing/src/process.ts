@@ -23,15 +23,8 @@ import {
   type PoolExecutor,
   type TaskFuture,
 } from '@concurrent/executors'
-import {
-  checkTimeout,
-  deadlineIn,
-  describe,
-  InvalidStateError,
-  setDeadline,
-  WorkerCrashedError,
-  type Task,
-} from '@concurrent/future'
+import { InvalidStateError, WorkerCrashedError, type Task } from '@concurrent/future'
+import { checkTimeout, deadlineIn, describe, setDeadline } from '@concurrent/future/internal'
 
 import { restoreErrorClass } from './errors.js'
 import { prepareCall } from './internal/prepare.js'

@@ -5,7 +5,7 @@
  * local socket (see `internal/broker.ts`), so it works the same in worker threads and child
  * processes.
  */
-import { checkInteger } from '@concurrent/future'
+import { checkInteger } from '@concurrent/future/internal'
 import { InvalidStateError } from '@concurrent/future'
 
 import { Broker } from './internal/broker.js'

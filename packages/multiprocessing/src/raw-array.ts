@@ -4,7 +4,7 @@
  * method work as usual, and it reaches worker threads as the same memory (structured clone
  * shares a `SharedArrayBuffer` rather than copying it).
  */
-import { describe } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import {
   arrayTypeOf,

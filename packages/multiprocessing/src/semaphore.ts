@@ -1,7 +1,7 @@
 /**
  * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, in shared memory.
  */
-import { checkInteger } from '@concurrent/future'
+import { checkInteger } from '@concurrent/future/internal'
 
 import {
   defineReviver,

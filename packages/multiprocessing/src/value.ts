@@ -2,7 +2,8 @@
  * `Value` and `RawValue`: Python's shared `ctypes` values, one number in shared memory, as a
  * {@link SharedValue}.
  */
-import { describe, InvalidStateError } from '@concurrent/future'
+import { InvalidStateError } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { Lock } from './lock.js'
 import { RLock } from './rlock.js'

@@ -4,7 +4,8 @@
  * subscribed and removes them all on teardown; it never polls.
  */
 import { Observable } from 'rxjs'
-import { describe, type Future } from '@concurrent/future'
+import { type Future } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 import type { CompletedFuture } from '@concurrent/wait'
 
 import { cancelAs, checkChoice, checkOptions } from './internal/cancel.js'

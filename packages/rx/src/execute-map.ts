@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os'
 
 import type { OperatorFunction } from 'rxjs'
-import { checkInteger, describe, type Executor, type Task } from '@concurrent/future'
+import { type Executor, type Task } from '@concurrent/future'
+import { checkInteger, describe } from '@concurrent/future/internal'
 
 import { checkChoice, checkOptions } from './internal/cancel.js'
 import { runMap, type RunOptions } from './internal/map-run.js'

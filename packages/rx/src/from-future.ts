@@ -4,7 +4,8 @@
  * it never polls. It does not start or schedule anything: the future's executor does.
  */
 import { Observable } from 'rxjs'
-import { describe, type Future } from '@concurrent/future'
+import { type Future } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { cancelAs, checkChoice, checkOptions } from './internal/cancel.js'
 import type { OnUnsubscribe } from './on-unsubscribe.js'

@@ -3,7 +3,8 @@
  * listens: it never starts, changes or cancels the task.
  */
 import { Observable } from 'rxjs'
-import { describe, type Future } from '@concurrent/future'
+import { type Future } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 /**
  * A future whose task can report progress: `onProgress(listener)` calls `listener` with each

@@ -4,7 +4,8 @@
  * pulled one at a time and pushed to the subscriber.
  */
 import { Observable } from 'rxjs'
-import { describe, type Future, type Task } from '@concurrent/future'
+import { type Future, type Task } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 /**
  * What {@link stream$} needs from an executor: a `stream(task, ...args)` method that runs an

@@ -6,14 +6,8 @@
  * callback it added when the loop ends, however it ends (`break`, throw, timeout), so waiting
  * never leaks listeners onto long-lived futures. It never polls.
  */
-import {
-  checkSignal,
-  checkTimeout,
-  deadlineIn,
-  setDeadline,
-  TimeoutError,
-  type Future,
-} from '@concurrent/future'
+import { TimeoutError, type Future } from '@concurrent/future'
+import { checkSignal, checkTimeout, deadlineIn, setDeadline } from '@concurrent/future/internal'
 
 /**
  * Options of {@link asCompleted}.

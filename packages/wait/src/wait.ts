@@ -3,14 +3,14 @@
  * `concurrent.futures.wait` does. One done callback per pending future, all removed before the
  * promise settles; the futures themselves are never changed.
  */
+import { type Future } from '@concurrent/future'
 import {
   checkSignal,
   checkTimeout,
   deadlineIn,
   describe,
   setDeadline,
-  type Future,
-} from '@concurrent/future'
+} from '@concurrent/future/internal'
 
 /**
  * Return when any future finishes or is cancelled.

@@ -55,6 +55,12 @@ export interface ClassCodec<T, D> {
  * Where a value is going: a worker thread (shares memory), a child process, or a queue or a
  * pipe.
  *
+ * @example
+ * ```ts
+ * import type { Destination } from '@concurrent/worker'
+ *
+ * const sharesMemory = (destination: Destination): boolean => destination === 'thread'
+ * ```
  * @category Executors
  */
 export type Destination = 'thread' | 'process' | 'channel'

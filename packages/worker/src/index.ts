@@ -18,4 +18,4 @@ export {
 export { currentSignal, currentToken, reportProgress } from './task-context.js'
 export { isTaskRef, taskModule, type TaskModule, type TaskRef } from './task-module.js'
 export { transfer } from './transfer.js'
-export type { ResourceLimits } from './internal/transport.js'
+export type { ResourceLimits } from './resource-limits.js'

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { isAbsolute } from 'node:path'
 
-import { describe, type TaskReference } from '@concurrent/future'
+import { type TaskReference } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import { TaskNotFoundError } from './errors.js'
 

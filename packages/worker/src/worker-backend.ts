@@ -44,7 +44,8 @@ import {
   type TaskSpec,
   type WorkerMessage,
 } from './internal/protocol.js'
-import { startWorker, type ResourceLimits, type Transport } from './internal/transport.js'
+import { startWorker, type Transport } from './internal/transport.js'
+import type { ResourceLimits } from './resource-limits.js'
 
 /**
  * Options of {@link WorkerBackend}.
@@ -67,6 +68,9 @@ export interface WorkerBackendOptions {
   /** Replace a worker once it has run this many calls. */
   readonly maxTasksPerChild?: number | undefined
 }
+
+/** A signal's name (`'SIGKILL'`). */
+type Signal = `SIG${string}`
 
 /**
  * Workers that fail to start one after another, with none starting in between, before the
@@ -115,7 +119,7 @@ class PoolWorker {
   /** What the worker reported about its own death (`crash`), or its `error` event. */
   crashCause: unknown
   callsRun = 0
-  idleTimer: NodeJS.Timeout | undefined
+  idleTimer: ReturnType<typeof setTimeout> | undefined
   /** It reached `ready` once: a process that dies after that was running its first open call. */
   wasReady = false
   /** Called once it is gone (for `close()` and `stop()`). */
@@ -443,7 +447,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
   #onGone(
     worker: PoolWorker,
     exitCode: number | null,
-    signal: NodeJS.Signals | null,
+    signal: Signal | null,
     failure: unknown,
   ): void {
     const state = worker.state
@@ -487,7 +491,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
   #onStartFailure(
     worker: PoolWorker,
     exitCode: number | null,
-    signal: NodeJS.Signals | null,
+    signal: Signal | null,
     cause: unknown,
   ): void {
     if (this.#closed !== undefined) return
@@ -516,7 +520,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     worker: PoolWorker,
     inFlight: InFlight,
     exitCode: number | null,
-    signal: NodeJS.Signals | null,
+    signal: Signal | null,
     cause: unknown,
   ): void {
     let blamed = false
@@ -561,8 +565,14 @@ export class WorkerBackend implements Runner<TaskSpec> {
       : { kind: 'broken', error: this.#broken }
   }
 
+  /** Nothing more can run: workers still starting are of no use, and are ended. */
   #break(error: BrokenExecutorError): void {
-    this.#broken ??= error
+    if (this.#broken !== undefined) return
+    this.#broken = error
+    for (const worker of this.#workers) {
+      if (worker.inFlight === undefined && worker.move('stopping'))
+        worker.transport?.kill('SIGKILL')
+    }
   }
 
   #ensureMinimum(): void {
@@ -622,7 +632,7 @@ function crashError(
   message: string,
   worker: PoolWorker,
   exitCode: number | null,
-  signal: NodeJS.Signals | null,
+  signal: Signal | null,
   cause: unknown,
 ): WorkerCrashedError {
   return new WorkerCrashedError(
@@ -642,7 +652,7 @@ function cloneFailure(error: unknown): DataCloneError {
   )
 }
 
-function how(exitCode: number | null, signal: NodeJS.Signals | null): string {
+function how(exitCode: number | null, signal: Signal | null): string {
   return signal === null ? `exited with code ${String(exitCode)}` : `was killed by ${signal}`
 }
 

@@ -26,12 +26,11 @@
 import {
   BrokenExecutorError,
   CancelledError,
-  deadlineIn,
-  setDeadline,
   ShutdownError,
   TimeoutError,
   type TaskOptions,
 } from '@concurrent/future'
+import { deadlineIn, setDeadline } from '@concurrent/future/internal'
 import {
   taskKey,
   type Call,

@@ -4,13 +4,8 @@
  * the owner's failures.
  */
 import { CancelledError } from '@concurrent/cancellation'
-import {
-  checkSignal,
-  checkTimeout,
-  describe,
-  InvalidStateError,
-  TimeoutError,
-} from '@concurrent/future'
+import { InvalidStateError, TimeoutError } from '@concurrent/future'
+import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 import { currentSignal } from '@concurrent/worker'
 
 import { BrokenPipeError, EmptyError, EOFError, FullError } from '../errors.js'

@@ -4,7 +4,7 @@
  * a receiver only when the receiver can still take it, so a value is never lost to a receiver
  * that has gone (a closed socket) — it stays where it was.
  */
-import { setDeadline } from '@concurrent/future'
+import { setDeadline } from '@concurrent/future/internal'
 
 import type { Failure } from './wire.js'
 

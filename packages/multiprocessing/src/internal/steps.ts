@@ -23,7 +23,7 @@
  * than hanging forever.
  */
 import { currentSignal, currentToken } from '@concurrent/worker'
-import { deadlineIn, setDeadline } from '@concurrent/future'
+import { deadlineIn, setDeadline } from '@concurrent/future/internal'
 
 /** Sleep until `view[index]` is no longer `expected`, or the deadline passes. */
 export interface WaitStep {

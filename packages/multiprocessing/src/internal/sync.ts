@@ -6,7 +6,8 @@
  */
 import { threadId } from 'node:worker_threads'
 
-import { checkSignal, checkTimeout, describe, TimeoutError } from '@concurrent/future'
+import { TimeoutError } from '@concurrent/future'
+import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 
 import { DESCRIPTOR, threadOnly, type Descriptor, type MarshalContext } from './marshal.js'
 import { deadlineFor, type Steps } from './steps.js'

@@ -1,5 +1,6 @@
 /** Applies an {@link OnUnsubscribe} policy, and checks one given by a caller. */
-import { describe, type Future } from '@concurrent/future'
+import { type Future } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 
 import type { OnUnsubscribe } from '../on-unsubscribe.js'
 

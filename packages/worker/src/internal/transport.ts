@@ -25,6 +25,7 @@ import {
 } from 'node:worker_threads'
 
 import { branded, type BootData, type ParentMessage } from './protocol.js'
+import type { ResourceLimits } from '../resource-limits.js'
 import { resolveWorkerEntry } from './worker-entry.js'
 
 /** How a worker is started. @internal */
@@ -39,28 +40,6 @@ export interface TransportOptions {
   readonly env?: Readonly<Record<string, string>> | undefined
 }
 
-/**
- * `resourceLimits` of a worker thread (see `node:worker_threads`).
- *
- * @example
- * ```ts
- * import { ThreadPoolExecutor } from '@concurrent/executors'
- *
- * const pool = new ThreadPoolExecutor({ resourceLimits: { maxOldGenerationSizeMb: 256 } })
- * ```
- * @category Executors
- */
-export interface ResourceLimits {
-  /** The main heap's maximum size, in MB. */
-  readonly maxOldGenerationSizeMb?: number
-  /** The young generation's maximum size, in MB. */
-  readonly maxYoungGenerationSizeMb?: number
-  /** The size of the range reserved for generated code, in MB. */
-  readonly codeRangeSizeMb?: number
-  /** The thread's stack size, in MB. */
-  readonly stackSizeMb?: number
-}
-
 /** What a transport reports. @internal */
 export interface TransportEvents {
   message(raw: unknown): void
@@ -70,7 +49,7 @@ export interface TransportEvents {
    *
    * @param failure - the error the worker or its spawn reported, if any.
    */
-  gone(exitCode: number | null, signal: NodeJS.Signals | null, failure: unknown): void
+  gone(exitCode: number | null, signal: `SIG${string}` | null, failure: unknown): void
 }
 
 /** The parent's handle on one worker. @internal */
@@ -112,10 +91,12 @@ export function startWorker(options: TransportOptions, events: TransportEvents):
 
 function startThread(options: TransportOptions, events: TransportEvents): Transport {
   const { port1, port2 } = new MessageChannel()
+  const doorbell = new SharedArrayBuffer(4)
+  const bell = new Int32Array(doorbell)
   let worker: Worker
   try {
     worker = new Worker(new URL(resolveWorkerEntry('thread')), {
-      workerData: { port: port2, boot: options.boot },
+      workerData: { port: port2, boot: options.boot, doorbell },
       transferList: [port2],
       name: 'concurrent worker',
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
@@ -145,11 +126,15 @@ function startThread(options: TransportOptions, events: TransportEvents): Transp
   })
   return {
     id: worker.threadId,
-    post: (message, transfer) =>
+    post: (message, transfer) => {
       port1.postMessage(
         message,
         transfer.length === 0 ? undefined : ([...transfer] as Transferable[]),
-      ),
+      )
+      // Wakes a worker waiting for its next message in Atomics.wait (see entry/thread.ts).
+      Atomics.add(bell, 0, 1)
+      Atomics.notify(bell, 0)
+    },
     stop: () => void worker.terminate(),
     kill: () => void worker.terminate(),
     ref: () => {
@@ -187,7 +172,7 @@ function startProcess(options: TransportOptions, events: TransportEvents): Trans
   child.on('message', (raw: unknown) => events.message(raw))
   let stopTimer: NodeJS.Timeout | undefined
   let ended = false
-  const end = (code: number | null, signal: NodeJS.Signals | null): void => {
+  const end = (code: number | null, signal: `SIG${string}` | null): void => {
     if (ended) return
     ended = true
     liveProcesses.delete(child)
