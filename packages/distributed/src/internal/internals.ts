@@ -1,7 +1,7 @@
 /**
  * Every internal name this package takes from the lower packages, in one module: they are not
- * public API there (issue 12 moves `@concurrent/worker`'s to `@concurrent/worker/internal`), so
- * a change to them touches this file only.
+ * public API there (`@concurrent/future/internal`, `@concurrent/worker/internal`), so a change
+ * to them touches this file only.
  */
 export {
   checkInteger,
@@ -9,7 +9,7 @@ export {
   checkTimeout,
   describe,
   mergeTaskOptions,
-} from '@concurrent/future'
+} from '@concurrent/future/internal'
 export {
   checkCloneable,
   decodeError,
