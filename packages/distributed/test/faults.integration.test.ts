@@ -167,12 +167,19 @@ describe('worker loss', () => {
     const isolated = hosts.find((host) => host.pid === first)!
     // Its veth goes down inside its namespace (without namespaces: the process is frozen).
     isolated.cut()
-
-    const result = await future
-    const other = hosts.find((host) => host !== isolated)!
-    expect(result).toEqual({ value: 9, pid: other.pid })
-    expect(pidsOf(log, 'start')).toEqual([isolated.pid, other.pid])
-    expect(settled()).toBe(1)
+    try {
+      const result = await future
+      const other = hosts.find((host) => host !== isolated)!
+      expect(result).toEqual({ value: 9, pid: other.pid })
+      expect(pidsOf(log, 'start')).toEqual([isolated.pid, other.pid])
+      expect(settled()).toBe(1)
+    } finally {
+      // The cut host goes (it would otherwise finish its copy once back), the slot's network
+      // comes back for the next test's hosts.
+      isolated.kill('SIGKILL')
+      await isolated.exited
+      isolated.uncut()
+    }
   })
 })
 

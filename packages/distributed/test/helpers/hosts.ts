@@ -136,6 +136,8 @@ export interface WorkerHost {
   kill(signal: NodeJS.Signals): void
   /** Takes the host's network down (in its namespace); without namespaces, freezes it (SIGSTOP). */
   cut(): void
+  /** Undoes {@link WorkerHost.cut}, so the slot's network serves the next host. */
+  uncut(): void
 }
 
 const live = new Set<ChildProcess>()
@@ -210,6 +212,10 @@ export async function startHost(slot: Slot, options: HostOptions): Promise<Worke
     cut() {
       if (slot.namespace === undefined || slot.device === undefined) child.kill('SIGSTOP')
       else ip('-n', slot.namespace, 'link', 'set', slot.device, 'down')
+    },
+    uncut() {
+      if (slot.namespace === undefined || slot.device === undefined) child.kill('SIGCONT')
+      else ip('-n', slot.namespace, 'link', 'set', slot.device, 'up')
     },
   }
 }
