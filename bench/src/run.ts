@@ -18,7 +18,7 @@ import { describeMachine } from './lib/machine.js'
 import { renderReport } from './lib/report.js'
 import type { ScenarioResult } from './lib/result.js'
 
-const all = ['overhead', 'seeds', 'startup', 'cancel', 'memory'] as const
+const all = ['overhead', 'seeds', 'startup', 'cancel', 'memory', 'cluster'] as const
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const reportOnly = argv.includes('--report')
