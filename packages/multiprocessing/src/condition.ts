@@ -8,16 +8,10 @@
  * no lock of its own, and `notify(1)` wakes exactly one waiter, as Python's does.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
 import { RLock } from './rlock.js'
 import type { Lock } from './lock.js'
-import {
-  defineReviver,
-  kMarshal,
-  reviveDescriptor,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
 import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,
@@ -27,11 +21,11 @@ import {
   kIsOwned,
   kReleaseSave,
   kRestoreSteps,
-  threadOnlyDescriptor,
   waitDeadline,
   type AcquireOptions,
   type ConditionLock,
 } from './internal/sync.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import type { SyncWaitOptions } from './event.js'
 
 /** Lets a {@link Barrier} build on a condition's waits. */
@@ -48,8 +42,11 @@ const FREE = 0
 const WAITING = 1
 const NOTIFIED = 2
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: { buffer: SharedArrayBuffer; lock: Lock | RLock } | undefined
+/** A condition's state: its shared table and its lock. */
+interface ConditionState {
+  readonly buffer: SharedArrayBuffer
+  readonly lock: Lock | RLock
+}
 
 /**
  * A condition variable that worker threads and the main thread share — Python's
@@ -84,7 +81,6 @@ let reviving: { buffer: SharedArrayBuffer; lock: Lock | RLock } | undefined
  * @category Synchronization
  */
 export class Condition {
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
   readonly #lock: Lock | RLock
 
@@ -94,20 +90,22 @@ export class Condition {
    * @param lock - the lock it uses; a new {@link RLock} by default, as in Python.
    * @throws TypeError when `lock` is not a `Lock` or an `RLock`.
    */
-  constructor(lock?: Lock | RLock) {
-    const revived = reviving
-    reviving = undefined
-    if (revived !== undefined) {
-      this.#buffer = revived.buffer
-      this.#lock = revived.lock
-    } else {
-      if (lock !== undefined && !(typeof lock === 'object' && kIsOwned in lock)) {
-        throw new TypeError('Expected `lock` to be a Lock or an RLock')
-      }
-      this.#buffer = new SharedArrayBuffer((TICKETS + SLOTS) * Int32Array.BYTES_PER_ELEMENT)
-      this.#lock = lock ?? new RLock()
+  constructor(lock?: Lock | RLock)
+  /** @internal */
+  constructor(adopt: Adopt<ConditionState>)
+  constructor(lock?: Lock | RLock | Adopt<ConditionState>) {
+    if (lock instanceof Adopt) {
+      this.#view = new Int32Array(lock.state.buffer)
+      this.#lock = lock.state.lock
+      return
     }
-    this.#view = new Int32Array(this.#buffer)
+    if (lock !== undefined && !(typeof lock === 'object' && kIsOwned in lock)) {
+      throw new TypeError('Expected `lock` to be a Lock or an RLock')
+    }
+    this.#view = new Int32Array(
+      new SharedArrayBuffer((TICKETS + SLOTS) * Int32Array.BYTES_PER_ELEMENT),
+    )
+    this.#lock = lock ?? new RLock()
   }
 
   /**
@@ -306,11 +304,10 @@ export class Condition {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Condition', 'a Condition', () => ({
-      buffer: this.#buffer,
-      lock: this.#lock[kMarshal](context),
-    }))
+  [kEncode](destination: Destination): ConditionState {
+    threadOnly(destination, 'a Condition')
+    // The lock travels by its own codec.
+    return { buffer: this.#view.buffer as SharedArrayBuffer, lock: this.#lock }
   }
 
   #conditionLock(): ConditionLock {
@@ -377,10 +374,9 @@ export class Condition {
   }
 }
 
-defineReviver('Condition', (descriptor) => {
-  reviving = {
-    buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: reviveDescriptor(descriptor['lock']) as Lock | RLock,
-  }
-  return new Condition()
-})
+registerHandle(
+  Condition,
+  'Condition',
+  new URL('./condition.js', import.meta.url).href,
+  (state: ConditionState) => new Condition(new Adopt(state)),
+)

@@ -3,13 +3,9 @@
  * tasks in worker threads take in turn.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
-import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import { runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,
@@ -22,7 +18,6 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
-  threadOnlyDescriptor,
   unlock,
   type AcquireOptions,
 } from './internal/sync.js'
@@ -30,17 +25,15 @@ import {
 const STATE = 0
 const OWNER = 1
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
-
 /**
  * A lock that worker threads and the main thread share: one holder at a time — Python's
  * `multiprocessing.Lock`. It lives in a `SharedArrayBuffer` and is taken with `Atomics`, so it
  * costs a few nanoseconds when free and never involves the event loop.
  *
- * Pass it to tasks as an argument of a {@link Pool} or {@link Process} with `kind: 'thread'`.
- * A child process shares no memory with its parent: handing a lock to a task with
- * `kind: 'process'` throws `DataCloneError` at the call site.
+ * Pass it as an argument to tasks on worker threads: a `ThreadPoolExecutor`'s, or a
+ * {@link Pool}'s or {@link Process}'s with `kind: 'thread'`. A child process shares no memory
+ * with its parent: handing a lock to a task in a process (a `ProcessPoolExecutor`,
+ * `kind: 'process'`) throws `DataCloneError` at the call site.
  *
  * - **Blocking or awaiting**: inside a task, `acquire()` and `hold()` block the worker thread
  *   (`Atomics.wait`), as Python's do. On the main thread use `acquireAsync()` and
@@ -76,14 +69,18 @@ let reviving: SharedArrayBuffer | undefined
  * @category Synchronization
  */
 export class Lock {
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 
   /** Creates an unlocked lock. */
-  constructor() {
-    this.#buffer = reviving ?? new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-    reviving = undefined
-    this.#view = new Int32Array(this.#buffer)
+  constructor()
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    this.#view = new Int32Array(
+      adopt instanceof Adopt
+        ? adopt.state
+        : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
+    )
   }
 
   /**
@@ -226,12 +223,15 @@ export class Lock {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Lock', 'a Lock', () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    threadOnly(destination, 'a Lock')
+    return this.#view.buffer as SharedArrayBuffer
   }
 }
 
-defineReviver('Lock', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new Lock()
-})
+registerHandle(
+  Lock,
+  'Lock',
+  new URL('./lock.js', import.meta.url).href,
+  (buffer: SharedArrayBuffer) => new Lock(new Adopt(buffer)),
+)

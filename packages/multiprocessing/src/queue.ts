@@ -16,16 +16,10 @@ import {
   signalsFor,
 } from './internal/channel-call.js'
 import { Client, request } from './internal/client.js'
-import {
-  defineReviver,
-  DESCRIPTOR,
-  kMarshal,
-  pack,
-  unpack,
-  type Descriptor,
-} from './internal/marshal.js'
 import { QueueState } from './internal/queue-state.js'
 import { deadlineFor } from './internal/steps.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
+import { pack, unpack } from './internal/transport/items.js'
 import type { Failure, Packed } from './internal/wire.js'
 
 /**
@@ -93,12 +87,20 @@ export interface QueuePutOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-type Link =
-  | { readonly local: QueueState }
-  | { readonly address: string; readonly secret: string; readonly channel: number }
+/** Where a queue's items are: in this thread, or with the owner at an address. */
+type Link = { readonly local: QueueState } | Remote
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: Link | undefined
+/** The owner's address, the secret it asks for, and the queue's number there. */
+interface Remote {
+  readonly address: string
+  readonly secret: string
+  readonly channel: number
+}
+
+/** A queue as it travels. */
+interface QueueData extends Remote {
+  readonly maxsize: number
+}
 
 const ITEM = 'the item put on the Queue'
 
@@ -106,8 +108,8 @@ const ITEM = 'the item put on the Queue'
  * A first-in first-out queue shared by the main program and its tasks, in worker threads and
  * in child processes alike — Python's `multiprocessing.Queue`.
  *
- * Pass it to a task as an argument (through {@link Pool} or {@link Process}) and it reconnects
- * there: both sides `put` and `get` on the same queue. Items are copied with the structured
+ * Pass it to a task as an argument (of any executor's tasks, or through {@link Pool} or
+ * {@link Process}) and it reconnects there: both sides `put` and `get` on the same queue. Items are copied with the structured
  * clone algorithm (as worker messages are), so a consumer never shares an object with its
  * producer; items from one producer come out in the order it put them.
  *
@@ -159,12 +161,18 @@ export class Queue<T = unknown> {
    * limit.
    * @throws TypeError/RangeError when `maxsize` is not an integer from 0 up.
    */
-  constructor(maxsize = 0) {
-    const link = reviving
-    reviving = undefined
+  constructor(maxsize?: number)
+  /** @internal */
+  constructor(adopt: Adopt<{ readonly link: Link; readonly maxsize: number }>)
+  constructor(maxsize: number | Adopt<{ readonly link: Link; readonly maxsize: number }> = 0) {
+    if (maxsize instanceof Adopt) {
+      this.maxsize = maxsize.state.maxsize
+      this.#link = maxsize.state.link
+      return
+    }
     checkInteger(maxsize, 'maxsize', 0, { infinite: true })
     this.maxsize = maxsize === Infinity ? 0 : maxsize
-    this.#link = link ?? { local: new QueueState(maxsize === 0 ? Infinity : maxsize) }
+    this.#link = { local: new QueueState(maxsize === 0 ? Infinity : maxsize) }
   }
 
   /**
@@ -244,12 +252,12 @@ export class Queue<T = unknown> {
         signals,
         readError,
       )
-      return unpack(value) as T
+      return (await unpack(value)) as T
     }
     return request<T>(
       Client.for(link.address, link.secret),
       { type: 'get', channel: link.channel, block, timeout: options.timeout },
-      { signals, error: readError, decode: unpack as (value: unknown) => T },
+      { signals, error: readError, decode: unpack as (value: unknown) => Promise<T> },
     )
   }
 
@@ -348,19 +356,19 @@ export class Queue<T = unknown> {
   }
 
   /** @internal */
-  [kMarshal](): Descriptor {
+  [kEncode](): QueueData {
     const link = this.#link
     if ('local' in link) {
       const broker = Broker.current()
       return {
-        [DESCRIPTOR]: 'Queue',
         address: broker.address,
         secret: broker.secret,
         channel: broker.publish(link.local),
         maxsize: this.maxsize,
       }
     }
-    return { [DESCRIPTOR]: 'Queue', ...link, maxsize: this.maxsize }
+    const { address, secret, channel } = link
+    return { address, secret, channel, maxsize: this.maxsize }
   }
 
   #checkOpen(): void {
@@ -376,15 +384,15 @@ function writeError(failure: Failure, cause?: unknown): Error {
   return failureError(failure, 'Queue', false, cause)
 }
 
-defineReviver('Queue', (descriptor) => {
-  const { address, secret, channel, maxsize } = descriptor as unknown as {
-    address: string
-    secret: string
-    channel: number
-    maxsize: number
-  }
-  const broker = Broker.existing()
-  const state = broker?.address === address ? broker.state(channel) : undefined
-  reviving = state?.kind === 'queue' ? { local: state } : { address, secret, channel }
-  return new Queue(maxsize)
-})
+registerHandle(
+  Queue,
+  'Queue',
+  new URL('./queue.js', import.meta.url).href,
+  ({ address, secret, channel, maxsize }: QueueData) => {
+    // A queue that comes back to its owner's thread works on the state directly.
+    const broker = Broker.existing()
+    const state = broker?.address === address ? broker.state(channel) : undefined
+    const link: Link = state?.kind === 'queue' ? { local: state } : { address, secret, channel }
+    return new Queue(new Adopt({ link, maxsize }))
+  },
+)

@@ -2,13 +2,9 @@
  * `RLock`: Python's `multiprocessing.RLock`, a reentrant lock in shared memory.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
-import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import { runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
   acquireOptions,
@@ -21,7 +17,6 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
-  threadOnlyDescriptor,
   unlock,
   type AcquireOptions,
 } from './internal/sync.js'
@@ -29,9 +24,6 @@ import {
 const STATE = 0
 const OWNER = 1
 const COUNT = 2
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * A reentrant lock that worker threads and the main thread share — Python's
@@ -57,14 +49,18 @@ let reviving: SharedArrayBuffer | undefined
  * @category Synchronization
  */
 export class RLock {
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 
   /** Creates an unlocked reentrant lock. */
-  constructor() {
-    this.#buffer = reviving ?? new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)
-    reviving = undefined
-    this.#view = new Int32Array(this.#buffer)
+  constructor()
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    this.#view = new Int32Array(
+      adopt instanceof Adopt
+        ? adopt.state
+        : new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
+    )
   }
 
   /**
@@ -206,12 +202,15 @@ export class RLock {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'RLock', 'an RLock', () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    threadOnly(destination, 'an RLock')
+    return this.#view.buffer as SharedArrayBuffer
   }
 }
 
-defineReviver('RLock', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new RLock()
-})
+registerHandle(
+  RLock,
+  'RLock',
+  new URL('./rlock.js', import.meta.url).href,
+  (buffer: SharedArrayBuffer) => new RLock(new Adopt(buffer)),
+)

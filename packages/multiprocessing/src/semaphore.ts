@@ -2,28 +2,15 @@
  * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, in shared memory.
  */
 import { checkInteger } from '@concurrent/future/internal'
+import type { Destination } from '@concurrent/worker'
 
-import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
 import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
-import {
-  acquireOptions,
-  held,
-  holdTimeout,
-  threadOnlyDescriptor,
-  type AcquireOptions,
-} from './internal/sync.js'
+import { acquireOptions, held, holdTimeout, type AcquireOptions } from './internal/sync.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 
 const VALUE = 0
 /** The initial value, which a bounded semaphore never exceeds; `-1` for an unbounded one. */
 const BOUND = 1
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * A counter that `acquire` decrements, waiting while it is zero, and `release` increments —
@@ -55,7 +42,6 @@ let reviving: SharedArrayBuffer | undefined
  * @category Synchronization
  */
 export class Semaphore {
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 
   /**
@@ -64,19 +50,18 @@ export class Semaphore {
    * @param value - the initial count.
    * @throws TypeError/RangeError when `value` is not an integer from 0 up.
    */
-  constructor(value = 1) {
-    const buffer = reviving
-    reviving = undefined
-    if (buffer === undefined) {
-      checkInteger(value, 'value', 0)
-      this.#buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-      this.#view = new Int32Array(this.#buffer)
-      this.#view[VALUE] = value
-      this.#view[BOUND] = this.bounded ? value : -1
-    } else {
-      this.#buffer = buffer
-      this.#view = new Int32Array(buffer)
+  constructor(value?: number)
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(value: number | Adopt<SharedArrayBuffer> = 1) {
+    if (value instanceof Adopt) {
+      this.#view = new Int32Array(value.state)
+      return
     }
+    checkInteger(value, 'value', 0)
+    this.#view = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))
+    this.#view[VALUE] = value
+    this.#view[BOUND] = this.bounded ? value : -1
   }
 
   /** Whether `release` refuses to go above the initial value ({@link BoundedSemaphore}). */
@@ -194,9 +179,9 @@ export class Semaphore {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    const type = this.bounded ? 'BoundedSemaphore' : 'Semaphore'
-    return threadOnlyDescriptor(context, type, `a ${type}`, () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    threadOnly(destination, this.bounded ? 'a BoundedSemaphore' : 'a Semaphore')
+    return this.#view.buffer as SharedArrayBuffer
   }
 
   *#acquireSteps(block: boolean, deadline: number | undefined): Steps<boolean> {
@@ -238,12 +223,16 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-defineReviver('Semaphore', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new Semaphore()
-})
-
-defineReviver('BoundedSemaphore', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new BoundedSemaphore()
-})
+const module = new URL('./semaphore.js', import.meta.url).href
+registerHandle(
+  Semaphore,
+  'Semaphore',
+  module,
+  (buffer: SharedArrayBuffer) => new Semaphore(new Adopt(buffer)),
+)
+registerHandle(
+  BoundedSemaphore,
+  'BoundedSemaphore',
+  module,
+  (buffer: SharedArrayBuffer) => new BoundedSemaphore(new Adopt(buffer)),
+)

@@ -322,7 +322,7 @@ describe('Pool', () => {
     const lock = new Lock()
     expect(() => processes.applyAsync(tasks.tryAcquire, [lock, 10])).toThrow(DataCloneError)
     await expect(processes.map(tasks.readValue as never, [lock])).rejects.toThrow(
-      /item 0 of the input is a Lock/,
+      /Argument 1 of `readValue` is a Lock/,
     )
     await using threads = new Pool({ processes: 1, kind: 'thread' })
     expect(await threads.apply(tasks.tryAcquire, [lock, 10])).toBe(true)

@@ -208,8 +208,15 @@ export class ExecutionCore<T> {
     options: TaskOptions,
     onYield?: (value: unknown) => void,
   ): TaskFuture<R> {
-    this.checkOpen()
-    if (this.#waiting() >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
+    try {
+      this.checkOpen()
+      if (this.#waiting() >= this.#options.maxQueue) {
+        throw new QueueFullError(this.#options.maxQueue)
+      }
+    } catch (error) {
+      call.release?.()
+      throw error
+    }
     const future = new TaskFuture<R>()
     const listener = {
       progress: (value: unknown) => future.emitProgress(value),
@@ -219,7 +226,7 @@ export class ExecutionCore<T> {
     const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
     const { signal } = options
     if (signal?.aborted === true) {
-      item.state = DONE
+      this.#move(item, DONE)
       future.setException(signal.reason)
       this.#failed++
       return future
@@ -328,6 +335,9 @@ export class ExecutionCore<T> {
       this.#runningItems.add(item)
     }
     item.state = next
+    // Over for good, however it ended (settled, cancelled while queued, drained): what the
+    // call's handles opened is closed, once.
+    if (next.kind === 'done') item.call.release?.()
   }
 
   #pump(): void {
@@ -367,8 +377,8 @@ export class ExecutionCore<T> {
   /**
    * What identifies a call's task when the call may share a batch; `undefined` when it may
    * not. The one place that decides: plain calls of a worker pool's task, with no transfer
-   * list, stream, signal or timeout, in an executor whose queue and workers have no per-message
-   * limits.
+   * list, handles, stream, signal or timeout, in an executor whose queue and workers have no
+   * per-message limits.
    */
   #keyOf(call: Call<T>, options: TaskOptions): unknown {
     if (!this.#runner.batches || !this.#options.batch) return undefined
@@ -378,6 +388,7 @@ export class ExecutionCore<T> {
     if (
       call.work.kind !== 'call' ||
       call.transfer.length > 0 ||
+      call.handles !== undefined ||
       call.listener.yield !== undefined
     ) {
       return undefined

@@ -1,15 +1,14 @@
 /**
  * What the synchronization primitives share: the futex-style mutex (Ulrich Drepper's
  * "Futexes Are Tricky", mutex 2) that `Lock` and `RLock` are built on, the protocol a
- * `Condition` uses to release and re-take its lock, the identity of the calling thread, option
- * checks, and the descriptor that carries a primitive's shared memory to a worker thread.
+ * `Condition` uses to release and re-take its lock, the identity of the calling thread, and
+ * option checks.
  */
 import { threadId } from 'node:worker_threads'
 
 import { TimeoutError } from '@concurrent/future'
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 
-import { DESCRIPTOR, threadOnly, type Descriptor, type MarshalContext } from './marshal.js'
 import { deadlineFor, type Steps } from './steps.js'
 
 /** This thread, as an owner word holds it (0 means nobody). */
@@ -178,21 +177,4 @@ export function held(release: () => void): Disposable {
 /** The error `hold()` throws when its timeout passes. */
 export function holdTimeout(what: string, options: AcquireOptions): TimeoutError {
   return new TimeoutError(`could not acquire the ${what} within ${String(options.timeout)} ms`)
-}
-
-/**
- * The descriptor of a thread-only primitive. Its fields are made only once the destination is
- * known to be a thread, so a `Value` going to a process is named as the `Value`, not as the
- * lock inside it.
- *
- * @throws `DataCloneError` when it is going to a process or through a channel.
- */
-export function threadOnlyDescriptor(
-  context: MarshalContext,
-  type: string,
-  what: string,
-  fields: () => Readonly<Record<string, unknown>>,
-): Descriptor {
-  if (context.destination !== 'thread') threadOnly(context, what)
-  return { [DESCRIPTOR]: type, ...fields() }
 }

@@ -226,11 +226,11 @@ interface Target {
   readonly channel: number
 }
 
-/** What a queue's descriptor tells whoever holds it. */
+/** What a queue's handle tells whoever holds it: what it travels as to another process. */
 function descriptorOf(queue: Queue): Target {
-  const marshal = Symbol.for('concurrent.multiprocessing.marshal')
-  const describe = (queue as unknown as Record<symbol, (context: unknown) => Target>)[marshal]
-  return describe!.call(queue, { destination: 'process', releases: [], where: () => 'queue' })
+  const encode = Symbol.for('concurrent.multiprocessing.encode')
+  const describe = (queue as unknown as Record<symbol, (...args: unknown[]) => Target>)[encode]
+  return describe!.call(queue, 'process', () => undefined)
 }
 
 /** Sends `chunks` on a new connection (after the right hello, if `authenticated`), then ends it. */

@@ -18,6 +18,7 @@ import type { ChunkResult } from '@concurrent/future'
 
 import { DataCloneError, TaskNotFoundError } from '../errors.js'
 import {
+  endTask,
   enterTaskContext,
   exitTaskContext,
   runInTaskContext,
@@ -26,6 +27,7 @@ import {
 import { transfer, transferListOf } from '../transfer.js'
 import { findUncloneable } from './cloneable.js'
 import { encodeError } from './error-codec.js'
+import { decodeValue, loadCodecs, type HandlePath } from './marshal.js'
 import type { BootData, RunMessage, TaskSpec, WorkerMessage } from './protocol.js'
 
 /** What differs between a thread and a process worker. */
@@ -101,6 +103,7 @@ export class WorkerRuntime {
     if (data.init !== undefined) {
       try {
         const fn = await lookup(data.init.task)
+        if (data.init.handles !== undefined) await revive(data.init.args, data.init.handles)
         await fn(...data.init.args)
       } catch (error) {
         this.#channel.send({ type: 'init-error', error: encodeError(error) })
@@ -179,6 +182,7 @@ export class WorkerRuntime {
     try {
       // Cancelled while it waited for this worker: do not start it.
       token.throwIfCancelled()
+      if (message.handles !== undefined) await revive(message.args, message.handles)
       value = await invoke(fn, work, {
         context,
         exclusive: true,
@@ -255,6 +259,15 @@ export class WorkerRuntime {
   }
 }
 
+/**
+ * Turns the handles at `handles` in `args` (the fresh copy a message brought) back into
+ * instances, in place, importing the modules that register their classes first if need be.
+ */
+async function revive(args: ArrayLike<unknown>, handles: readonly HandlePath[]): Promise<void> {
+  await loadCodecs(args, handles, importModule)
+  decodeValue(args, handles)
+}
+
 /** How many calls `message` carries. */
 function callCount(message: RunMessage): number {
   return message.packing === 'batch' || message.packing === 'batch1' ? message.args.length : 1
@@ -312,6 +325,7 @@ export async function invoke(fn: AnyFunction, work: Work, how: Invocation): Prom
       how.onYield?.(step.value)
     }
   } finally {
+    endTask(context)
     if (exclusive) exitTaskContext()
   }
 }
