@@ -85,8 +85,8 @@ export type AnyFunction = (...args: unknown[]) => unknown
 
 /**
  * Task modules loaded in this thread, and the functions found in them. Shared by every copy of
- * this module in the thread (a bundled worker entry, and the copy a task module or this
- * package's trampolines import), so that a task module is loaded once: a TypeScript module
+ * this module in the thread (a bundled worker entry, and the copy a task module imports), so
+ * that a task module is loaded once: a TypeScript module
  * loaded twice through tsx would be two instances, each with its own module state.
  */
 interface TaskCache {
