@@ -12,18 +12,14 @@ import type { Destination } from '@concurrent/worker'
 
 import { RLock } from './rlock.js'
 import type { Lock } from './lock.js'
+import { Acquirable } from './internal/acquirable.js'
 import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
 import {
-  acquireOptions,
-  held,
-  holdTimeout,
   kAcquireSteps,
   kIsOwned,
   kReleaseSave,
   kRestoreSteps,
   waitDeadline,
-  type AcquireOptions,
-  type ConditionLock,
 } from './internal/sync.js'
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import type { SyncWaitOptions } from './event.js'
@@ -80,7 +76,7 @@ interface ConditionState {
  * ```
  * @category Synchronization
  */
-export class Condition {
+export class Condition extends Acquirable {
   readonly #view: Int32Array
   readonly #lock: Lock | RLock
 
@@ -94,6 +90,7 @@ export class Condition {
   /** @internal */
   constructor(adopt: Adopt<ConditionState>)
   constructor(lock?: Lock | RLock | Adopt<ConditionState>) {
+    super()
     if (lock instanceof Adopt) {
       this.#view = new Int32Array(lock.state.buffer)
       this.#lock = lock.state.lock
@@ -109,34 +106,6 @@ export class Condition {
   }
 
   /**
-   * Acquires the underlying lock (blocking); see {@link Lock.acquire}.
-   *
-   * @returns `true` once taken, `false` as for `Lock.acquire`.
-   * @example
-   * ```ts
-   * condition.acquire()
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this.#conditionLock()[kAcquireSteps](block, deadline))
-  }
-
-  /**
-   * Acquires the underlying lock (awaiting); see {@link Lock.acquireAsync}.
-   *
-   * @returns a promise for `true` once taken.
-   * @example
-   * ```ts
-   * await condition.acquireAsync()
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this.#conditionLock()[kAcquireSteps](block, deadline), options.signal)
-  }
-
-  /**
    * Releases the underlying lock.
    *
    * @throws `InvalidStateError` when it is not held (by this thread, for an `RLock`).
@@ -145,40 +114,8 @@ export class Condition {
    * condition.release()
    * ```
    */
-  release(): void {
+  override release(): void {
     this.#lock.release()
-  }
-
-  /**
-   * Acquires the underlying lock (blocking) and returns a handle that releases it when
-   * disposed: `using _held = condition.hold()` is Python's `with condition:`.
-   *
-   * @returns a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = condition.hold()
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout('Condition', options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Acquires the underlying lock (awaiting) and returns a handle that releases it when
-   * disposed.
-   *
-   * @returns a promise for a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = await condition.holdAsync()
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout('Condition', options)
-    return held(() => this.release())
   }
 
   /**
@@ -310,8 +247,9 @@ export class Condition {
     return { buffer: this.#view.buffer as SharedArrayBuffer, lock: this.#lock }
   }
 
-  #conditionLock(): ConditionLock {
-    return this.#lock
+  /** @internal */
+  override [kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+    return this.#lock[kAcquireSteps](block, deadline)
   }
 
   #checkOwned(action: string): void {

@@ -6,11 +6,9 @@ import { InvalidStateError } from '@concurrent/future'
 import type { Destination } from '@concurrent/worker'
 
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
-import { runAsync, runBlocking, type Steps } from './internal/steps.js'
+import { Acquirable } from './internal/acquirable.js'
+import type { Steps } from './internal/steps.js'
 import {
-  acquireOptions,
-  held,
-  holdTimeout,
   isLocked,
   kAcquireSteps,
   kIsOwned,
@@ -19,7 +17,6 @@ import {
   lockSteps,
   me,
   unlock,
-  type AcquireOptions,
 } from './internal/sync.js'
 
 const STATE = 0
@@ -68,7 +65,7 @@ const OWNER = 1
  * ```
  * @category Synchronization
  */
-export class Lock {
+export class Lock extends Acquirable {
   readonly #view: Int32Array
 
   /** Creates an unlocked lock. */
@@ -76,97 +73,12 @@ export class Lock {
   /** @internal */
   constructor(adopt: Adopt<SharedArrayBuffer>)
   constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    super()
     this.#view = new Int32Array(
       adopt instanceof Adopt
         ? adopt.state
         : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
     )
-  }
-
-  /**
-   * Takes the lock, blocking the calling thread until it is free — Python's `acquire()`.
-   *
-   * @returns `true` once taken; `false` when it was held and `block: false`, or when
-   * `timeout` passed first.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @throws TypeError/RangeError for invalid options.
-   * @example
-   * ```ts
-   * if (lock.acquire({ timeout: 100 })) {
-   *   try {
-   *     counter.value += 1
-   *   } finally {
-   *     lock.release()
-   *   }
-   * }
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this[kAcquireSteps](block, deadline))
-  }
-
-  /**
-   * Takes the lock, waiting without blocking the event loop — the form for the main thread.
-   *
-   * @returns a promise for `true` once taken; `false` when it was held and `block: false`, or
-   * when `timeout` passed first.
-   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
-   * @throws TypeError/RangeError (as a rejection) for invalid options.
-   * @example
-   * ```ts
-   * if (await lock.acquireAsync({ timeout: 1_000 })) {
-   *   try {
-   *     console.log(counter.value)
-   *   } finally {
-   *     lock.release()
-   *   }
-   * }
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this[kAcquireSteps](block, deadline), options.signal)
-  }
-
-  /**
-   * Takes the lock (blocking, as {@link Lock.acquire}) and returns a handle that releases it
-   * when disposed: `using _held = lock.hold()` is Python's `with lock:`.
-   *
-   * @returns a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes before the lock is free.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @example
-   * ```ts
-   * {
-   *   using _held = lock.hold()
-   *   counter.value += 1
-   * } // released here
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout('Lock', options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Takes the lock (awaiting, as {@link Lock.acquireAsync}) and returns a handle that releases
-   * it when disposed: `using _held = await lock.holdAsync()`.
-   *
-   * @returns a promise for a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes before the lock is free.
-   * @throws `signal.reason` when the wait is given up.
-   * @example
-   * ```ts
-   * {
-   *   using _held = await lock.holdAsync()
-   *   console.log(counter.value)
-   * }
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout('Lock', options)
-    return held(() => this.release())
   }
 
   /**
@@ -178,7 +90,7 @@ export class Lock {
    * lock.release()
    * ```
    */
-  release(): void {
+  override release(): void {
     if (!isLocked(this.#view, STATE)) {
       throw new InvalidStateError('release() was called on a Lock that is not locked')
     }
@@ -200,7 +112,7 @@ export class Lock {
   }
 
   /** @internal */
-  *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+  override *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const taken = yield* lockSteps(this.#view, STATE, block, deadline)
     if (taken) Atomics.store(this.#view, OWNER, me)
     return taken

@@ -4,8 +4,9 @@
 import { checkInteger } from '@concurrent/future/internal'
 import type { Destination } from '@concurrent/worker'
 
-import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
-import { acquireOptions, held, holdTimeout, type AcquireOptions } from './internal/sync.js'
+import { Acquirable } from './internal/acquirable.js'
+import { expired, type Steps } from './internal/steps.js'
+import { kAcquireSteps } from './internal/sync.js'
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 
 const VALUE = 0
@@ -41,7 +42,7 @@ const BOUND = 1
  * ```
  * @category Synchronization
  */
-export class Semaphore {
+export class Semaphore extends Acquirable {
   readonly #view: Int32Array
 
   /**
@@ -54,6 +55,7 @@ export class Semaphore {
   /** @internal */
   constructor(adopt: Adopt<SharedArrayBuffer>)
   constructor(value: number | Adopt<SharedArrayBuffer> = 1) {
+    super()
     if (value instanceof Adopt) {
       this.#view = new Int32Array(value.state)
       return
@@ -70,75 +72,6 @@ export class Semaphore {
   }
 
   /**
-   * Decrements the counter, blocking the calling thread while it is zero.
-   *
-   * @returns `true` once decremented; `false` when it was zero and `block: false`, or when
-   * `timeout` passed first.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @throws TypeError/RangeError for invalid options.
-   * @example
-   * ```ts
-   * if (slots.acquire({ timeout: 1_000 })) {
-   *   try {
-   *     work()
-   *   } finally {
-   *     slots.release()
-   *   }
-   * }
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this.#acquireSteps(block, deadline))
-  }
-
-  /**
-   * Decrements the counter, waiting without blocking the event loop while it is zero.
-   *
-   * @returns a promise for `true` once decremented, `false` as for {@link Semaphore.acquire}.
-   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
-   * @example
-   * ```ts
-   * await slots.acquireAsync()
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this.#acquireSteps(block, deadline), options.signal)
-  }
-
-  /**
-   * Acquires (blocking) and returns a handle that releases once when disposed:
-   * `using _slot = semaphore.hold()` is Python's `with semaphore:`.
-   *
-   * @returns a disposable that releases once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _slot = slots.hold()
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout(this.constructor.name, options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Acquires (awaiting) and returns a handle that releases once when disposed.
-   *
-   * @returns a promise for a disposable that releases once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _slot = await slots.holdAsync()
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout(this.constructor.name, options)
-    return held(() => this.release())
-  }
-
-  /**
    * Increments the counter by `n`, waking up to `n` waiters.
    *
    * @param n - how much to add.
@@ -149,7 +82,7 @@ export class Semaphore {
    * slots.release()
    * ```
    */
-  release(n = 1): void {
+  override release(n = 1): void {
     checkInteger(n, 'n', 1)
     const view = this.#view
     const bound = Atomics.load(view, BOUND)
@@ -184,7 +117,8 @@ export class Semaphore {
     return this.#view.buffer as SharedArrayBuffer
   }
 
-  *#acquireSteps(block: boolean, deadline: number | undefined): Steps<boolean> {
+  /** @internal */
+  override *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const view = this.#view
     for (;;) {
       const value = Atomics.load(view, VALUE)

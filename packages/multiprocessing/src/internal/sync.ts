@@ -6,7 +6,6 @@
  */
 import { threadId } from 'node:worker_threads'
 
-import { TimeoutError } from '@concurrent/future'
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 
 import { deadlineFor, type Steps } from './steps.js'
@@ -62,7 +61,8 @@ export function isLocked(view: Int32Array, index: number): boolean {
 }
 
 /**
- * How a {@link Condition} drives the lock it was given: Python's `_release_save` protocol.
+ * How a {@link Condition} drives the lock it was given (Python's `_release_save` protocol): a
+ * `Lock` and an `RLock` implement these, and every `Acquirable` its acquire steps.
  * Registered symbols, so that copies of this module (a task module loaded through a TypeScript
  * loader gets its own) agree on them.
  */
@@ -70,20 +70,6 @@ export const kIsOwned = Symbol.for('concurrent.multiprocessing.isOwned')
 export const kReleaseSave = Symbol.for('concurrent.multiprocessing.releaseSave')
 export const kRestoreSteps = Symbol.for('concurrent.multiprocessing.restoreSteps')
 export const kAcquireSteps = Symbol.for('concurrent.multiprocessing.acquireSteps')
-
-/** A lock a condition can wait with. */
-export interface ConditionLock {
-  /** Whether the calling thread holds it. */
-  [kIsOwned](): boolean
-  /** Releases it completely, whatever its recursion level; returns what restores it. */
-  [kReleaseSave](): number
-  /** Takes it again as {@link kReleaseSave} left it. */
-  [kRestoreSteps](saved: number): Steps<void>
-  /** Takes it (see `acquire`). */
-  [kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean>
-  /** Releases it once. */
-  release(): void
-}
 
 /**
  * Options of the acquiring methods: `acquire`, `acquireAsync`, `hold` and `holdAsync` of
@@ -160,21 +146,4 @@ export function waitDeadline(options: {
   checkTimeout(options.timeout)
   checkSignal(options.signal)
   return deadlineFor(options.timeout)
-}
-
-/** What `hold()` returns: releases once, when disposed. */
-export function held(release: () => void): Disposable {
-  let released = false
-  return {
-    [Symbol.dispose]() {
-      if (released) return
-      released = true
-      release()
-    },
-  }
-}
-
-/** The error `hold()` throws when its timeout passes. */
-export function holdTimeout(what: string, options: AcquireOptions): TimeoutError {
-  return new TimeoutError(`could not acquire the ${what} within ${String(options.timeout)} ms`)
 }
