@@ -12,15 +12,15 @@ import type { Destination } from '@concurrent/worker'
 
 import { RLock } from './rlock.js'
 import type { Lock } from './lock.js'
-import { Acquirable } from './internal/acquirable.js'
-import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import { expired, runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
 import {
   kAcquireSteps,
   kIsOwned,
   kReleaseSave,
   kRestoreSteps,
   waitDeadline,
-} from './internal/sync.js'
+} from './internal/sync/atomics.js'
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import type { SyncWaitOptions } from './event.js'
 

@@ -8,19 +8,19 @@ import { randomBytes } from 'node:crypto'
 import { InvalidStateError } from '@concurrent/future'
 import { DataCloneError } from '@concurrent/worker'
 
-import { Broker } from './internal/broker.js'
+import { Broker } from './internal/channels/broker.js'
 import {
   checkWaitingOptions,
   failureError,
   localCall,
   signalsFor,
-} from './internal/channel-call.js'
-import { Client, request } from './internal/client.js'
-import { PipeState } from './internal/pipe-state.js'
-import { deadlineFor } from './internal/steps.js'
+} from './internal/channels/channel-call.js'
+import { Client, request } from './internal/channels/client.js'
+import { PipeState } from './internal/channels/pipe-state.js'
+import { deadlineFor } from './internal/sync/steps.js'
 import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { pack, unpack } from './internal/transport/items.js'
-import type { End, Failure, Packed } from './internal/wire.js'
+import type { End, Failure, Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Connection.recv}.

@@ -3,8 +3,8 @@
  */
 import type { Destination } from '@concurrent/worker'
 
-import { runAsync, runBlocking, type Steps } from './internal/steps.js'
-import { waitDeadline } from './internal/sync.js'
+import { runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
+import { waitDeadline } from './internal/sync/atomics.js'
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 
 const FLAG = 0

@@ -2,25 +2,25 @@
  * `Queue`: Python's `multiprocessing.Queue`, a first-in first-out queue that the main program
  * and tasks on either kind of pool share. The queue's items live with whoever created it
  * (usually the main thread); a `Queue` passed to a task is a handle that reaches them over a
- * local socket (see `internal/broker.ts`), so it works the same in worker threads and child
+ * local socket (see `internal/channels/broker.ts`), so it works the same in worker threads and child
  * processes.
  */
 import { checkInteger } from '@concurrent/future/internal'
 import { InvalidStateError } from '@concurrent/future'
 
-import { Broker } from './internal/broker.js'
+import { Broker } from './internal/channels/broker.js'
 import {
   checkWaitingOptions,
   failureError,
   localCall,
   signalsFor,
-} from './internal/channel-call.js'
-import { Client, request } from './internal/client.js'
-import { QueueState } from './internal/queue-state.js'
-import { deadlineFor } from './internal/steps.js'
+} from './internal/channels/channel-call.js'
+import { Client, request } from './internal/channels/client.js'
+import { QueueState } from './internal/channels/queue-state.js'
+import { deadlineFor } from './internal/sync/steps.js'
 import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { pack, unpack } from './internal/transport/items.js'
-import type { Failure, Packed } from './internal/wire.js'
+import type { Failure, Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Queue.get}.

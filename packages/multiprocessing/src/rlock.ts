@@ -5,8 +5,8 @@ import { InvalidStateError } from '@concurrent/future'
 import type { Destination } from '@concurrent/worker'
 
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
-import { Acquirable } from './internal/acquirable.js'
-import type { Steps } from './internal/steps.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import type { Steps } from './internal/sync/steps.js'
 import {
   isLocked,
   kAcquireSteps,
@@ -16,7 +16,7 @@ import {
   lockSteps,
   me,
   unlock,
-} from './internal/sync.js'
+} from './internal/sync/atomics.js'
 
 const STATE = 0
 const OWNER = 1

@@ -4,9 +4,9 @@
 import { checkInteger } from '@concurrent/future/internal'
 import type { Destination } from '@concurrent/worker'
 
-import { Acquirable } from './internal/acquirable.js'
-import { expired, type Steps } from './internal/steps.js'
-import { kAcquireSteps } from './internal/sync.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import { expired, type Steps } from './internal/sync/steps.js'
+import { kAcquireSteps } from './internal/sync/atomics.js'
 import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 
 const VALUE = 0

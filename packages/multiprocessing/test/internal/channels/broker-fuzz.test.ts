@@ -24,7 +24,7 @@ import { describe, expect, it } from 'vitest'
 
 import { Pool, Queue, taskModule } from '@concurrent/multiprocessing'
 
-import { Broker } from '../../src/internal/broker.js'
+import { Broker } from '../../../src/internal/channels/broker.js'
 import {
   decodeReply,
   encodeFrame,
@@ -33,10 +33,10 @@ import {
   MAX_FRAME_BYTES,
   type Reply,
   type Request,
-} from '../../src/internal/wire.js'
+} from '../../../src/internal/channels/wire.js'
 
-const tasks = taskModule<typeof import('../fixtures/tasks.js')>(
-  new URL('../fixtures/tasks.ts', import.meta.url),
+const tasks = taskModule<typeof import('../../fixtures/tasks.js')>(
+  new URL('../../fixtures/tasks.ts', import.meta.url),
 )
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed_f00d)
@@ -314,7 +314,7 @@ describe.each(['thread', 'process'] as const)('the owner’s socket, fuzzed (%s 
 
 describe('the owner, flooded under a low file descriptor limit', () => {
   it('survives more connections than it has descriptors, and serves once they are gone', async () => {
-    const owner = fileURLToPath(new URL('../fixtures/queue-owner.mjs', import.meta.url))
+    const owner = fileURLToPath(new URL('../../fixtures/queue-owner.mjs', import.meta.url))
     const child =
       process.platform === 'win32'
         ? spawn(process.execPath, [owner], { stdio: ['pipe', 'pipe', 'inherit'] })

@@ -8,7 +8,7 @@ import { InvalidStateError, TimeoutError } from '@concurrent/future'
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 import { currentSignal } from '@concurrent/worker'
 
-import { BrokenPipeError, EmptyError, EOFError, FullError } from '../errors.js'
+import { BrokenPipeError, EmptyError, EOFError, FullError } from '../../errors.js'
 import type { Receiver, Withdraw } from './receiver.js'
 import type { Failure } from './wire.js'
 

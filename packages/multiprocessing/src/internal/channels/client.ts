@@ -22,7 +22,7 @@ import { connect, type Socket } from 'node:net'
 
 import { atTaskEnd } from '@concurrent/worker/internal'
 
-import { cloneError } from './transport/items.js'
+import { cloneError } from '../transport/items.js'
 import {
   decodeReply,
   encodeFrame,

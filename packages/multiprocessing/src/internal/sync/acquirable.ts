@@ -7,7 +7,7 @@
 import { TimeoutError } from '@concurrent/future'
 
 import { runAsync, runBlocking, type Steps } from './steps.js'
-import { acquireOptions, kAcquireSteps, type AcquireOptions } from './sync.js'
+import { acquireOptions, kAcquireSteps, type AcquireOptions } from './atomics.js'
 
 /**
  * What {@link Lock}, {@link RLock}, {@link Semaphore} (and {@link BoundedSemaphore}) and

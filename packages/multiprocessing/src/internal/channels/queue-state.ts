@@ -7,7 +7,7 @@
  */
 import { Deque } from './deque.js'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
-import { expired } from './steps.js'
+import { expired } from '../sync/steps.js'
 import type { Packed } from './wire.js'
 
 export class QueueState {

@@ -28,7 +28,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { deserialize, serialize } from 'node:v8'
 
-import { MAX_MESSAGE_BYTES } from '../max-message-bytes.js'
+import { MAX_MESSAGE_BYTES } from '../../max-message-bytes.js'
 
 /** Which end of a pipe: the first or the second connection `Pipe()` returned. */
 export type End = 0 | 1
