@@ -8,19 +8,22 @@ import { randomBytes } from 'node:crypto'
 import { InvalidStateError } from '@concurrent/future'
 import { DataCloneError } from '@concurrent/worker'
 
-import { Broker } from './internal/channels/broker.js'
 import {
   checkWaitingOptions,
-  failureError,
+  failureErrors,
+  linkTo,
   localCall,
+  remoteOf,
   signalsFor,
+  type Link as ChannelLink,
+  type Remote,
 } from './internal/channels/channel-call.js'
 import { Client, request } from './internal/channels/client.js'
 import { PipeState } from './internal/channels/pipe-state.js'
 import { deadlineFor } from './internal/sync/steps.js'
 import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { pack, unpack } from './internal/transport/items.js'
-import type { End, Failure, Packed } from './internal/channels/wire.js'
+import type { End, Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Connection.recv}.
@@ -74,14 +77,7 @@ export interface PollOptions {
 }
 
 /** Where a pipe's state is: in this thread, or with the owner at an address. */
-type Link = { readonly local: PipeState } | Remote
-
-/** The owner's address, the secret it asks for, and the pipe's number there. */
-interface Remote {
-  readonly address: string
-  readonly secret: string
-  readonly channel: number
-}
+type Link = ChannelLink<PipeState>
 
 /** One handle on one end of a pipe. */
 interface ConnectionState {
@@ -98,6 +94,8 @@ interface ConnectionData extends Remote {
   readonly ref: string
   readonly duplex: boolean
 }
+
+const { readError, writeError } = failureErrors('Pipe')
 
 const VALUE = 'the value sent on the Connection'
 
@@ -295,26 +293,14 @@ export class Connection<T = unknown> implements Disposable {
     }
     const ref = newRef()
     const link = this.#link
-    let where: Remote
     if ('local' in link) {
-      const broker = Broker.current()
       link.local.addRef(this.#end, ref)
-      where = {
-        address: broker.address,
-        secret: broker.secret,
-        channel: broker.publish(link.local),
-      }
     } else {
-      Client.for(link.address, link.secret).post({
-        type: 'addref',
-        channel: link.channel,
-        end: this.#end,
-        ref,
-      })
-      where = { address: link.address, secret: link.secret, channel: link.channel }
+      const { address, secret, channel } = link
+      Client.for(address, secret).post({ type: 'addref', channel, end: this.#end, ref })
     }
     onRelease(() => this.#release(ref))
-    return { ...where, end: this.#end, ref, duplex: this.#duplex }
+    return { ...remoteOf(link), end: this.#end, ref, duplex: this.#duplex }
   }
 
   #release(ref: string): void {
@@ -355,23 +341,10 @@ function newRef(): string {
   return randomBytes(8).toString('hex')
 }
 
-function readError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Pipe', true, cause)
-}
-
-function writeError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Pipe', false, cause)
-}
-
 registerHandle(
   Connection,
   'Connection',
   new URL('./connection.js', import.meta.url).href,
-  ({ address, secret, channel, end, ref, duplex }: ConnectionData) => {
-    // A connection that comes back to its owner's thread works on the state directly.
-    const broker = Broker.existing()
-    const state = broker?.address === address ? broker.state(channel) : undefined
-    const link: Link = state?.kind === 'pipe' ? { local: state } : { address, secret, channel }
-    return new Connection(new Adopt({ link, end, ref, duplex }))
-  },
+  ({ end, ref, duplex, ...remote }: ConnectionData) =>
+    new Connection(new Adopt({ link: linkTo('pipe', remote), end, ref, duplex })),
 )

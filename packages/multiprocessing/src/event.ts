@@ -4,8 +4,8 @@
 import type { Destination } from '@concurrent/worker'
 
 import { runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
-import { waitDeadline } from './internal/sync/atomics.js'
-import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
+import { sharedBuffer, sharedWords, waitDeadline } from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 
 const FLAG = 0
 /** Bumped by every `set()`, so a waiter learns of a set even if a clear follows at once. */
@@ -70,11 +70,7 @@ export class Event {
   /** @internal */
   constructor(adopt: Adopt<SharedArrayBuffer>)
   constructor(adopt?: Adopt<SharedArrayBuffer>) {
-    this.#view = new Int32Array(
-      adopt instanceof Adopt
-        ? adopt.state
-        : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
-    )
+    this.#view = sharedWords(adopt, 2)
   }
 
   /**
@@ -149,8 +145,7 @@ export class Event {
 
   /** @internal */
   [kEncode](destination: Destination): SharedArrayBuffer {
-    threadOnly(destination, 'an Event')
-    return this.#view.buffer as SharedArrayBuffer
+    return sharedBuffer(this.#view, destination, 'an Event')
   }
 
   *#waitSteps(deadline: number | undefined): Steps<boolean> {

@@ -5,7 +5,7 @@
 import { InvalidStateError } from '@concurrent/future'
 import type { Destination } from '@concurrent/worker'
 
-import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { Acquirable } from './internal/sync/acquirable.js'
 import type { Steps } from './internal/sync/steps.js'
 import {
@@ -16,6 +16,8 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
+  sharedBuffer,
+  sharedWords,
   unlock,
 } from './internal/sync/atomics.js'
 
@@ -74,11 +76,7 @@ export class Lock extends Acquirable {
   constructor(adopt: Adopt<SharedArrayBuffer>)
   constructor(adopt?: Adopt<SharedArrayBuffer>) {
     super()
-    this.#view = new Int32Array(
-      adopt instanceof Adopt
-        ? adopt.state
-        : new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT),
-    )
+    this.#view = sharedWords(adopt, 2)
   }
 
   /**
@@ -136,8 +134,7 @@ export class Lock extends Acquirable {
 
   /** @internal */
   [kEncode](destination: Destination): SharedArrayBuffer {
-    threadOnly(destination, 'a Lock')
-    return this.#view.buffer as SharedArrayBuffer
+    return sharedBuffer(this.#view, destination, 'a Lock')
   }
 }
 

@@ -8,19 +8,22 @@
 import { checkInteger } from '@concurrent/future/internal'
 import { InvalidStateError } from '@concurrent/future'
 
-import { Broker } from './internal/channels/broker.js'
 import {
   checkWaitingOptions,
-  failureError,
+  failureErrors,
+  linkTo,
   localCall,
+  remoteOf,
   signalsFor,
+  type Link as ChannelLink,
+  type Remote,
 } from './internal/channels/channel-call.js'
 import { Client, request } from './internal/channels/client.js'
 import { QueueState } from './internal/channels/queue-state.js'
 import { deadlineFor } from './internal/sync/steps.js'
 import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { pack, unpack } from './internal/transport/items.js'
-import type { Failure, Packed } from './internal/channels/wire.js'
+import type { Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Queue.get}.
@@ -88,19 +91,14 @@ export interface QueuePutOptions {
 }
 
 /** Where a queue's items are: in this thread, or with the owner at an address. */
-type Link = { readonly local: QueueState } | Remote
-
-/** The owner's address, the secret it asks for, and the queue's number there. */
-interface Remote {
-  readonly address: string
-  readonly secret: string
-  readonly channel: number
-}
+type Link = ChannelLink<QueueState>
 
 /** A queue as it travels. */
 interface QueueData extends Remote {
   readonly maxsize: number
 }
+
+const { readError, writeError } = failureErrors('Queue')
 
 const ITEM = 'the item put on the Queue'
 
@@ -357,18 +355,7 @@ export class Queue<T = unknown> {
 
   /** @internal */
   [kEncode](): QueueData {
-    const link = this.#link
-    if ('local' in link) {
-      const broker = Broker.current()
-      return {
-        address: broker.address,
-        secret: broker.secret,
-        channel: broker.publish(link.local),
-        maxsize: this.maxsize,
-      }
-    }
-    const { address, secret, channel } = link
-    return { address, secret, channel, maxsize: this.maxsize }
+    return { ...remoteOf(this.#link), maxsize: this.maxsize }
   }
 
   #checkOpen(): void {
@@ -376,23 +363,10 @@ export class Queue<T = unknown> {
   }
 }
 
-function readError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Queue', true, cause)
-}
-
-function writeError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Queue', false, cause)
-}
-
 registerHandle(
   Queue,
   'Queue',
   new URL('./queue.js', import.meta.url).href,
-  ({ address, secret, channel, maxsize }: QueueData) => {
-    // A queue that comes back to its owner's thread works on the state directly.
-    const broker = Broker.existing()
-    const state = broker?.address === address ? broker.state(channel) : undefined
-    const link: Link = state?.kind === 'queue' ? { local: state } : { address, secret, channel }
-    return new Queue(new Adopt({ link, maxsize }))
-  },
+  ({ maxsize, ...remote }: QueueData) =>
+    new Queue(new Adopt({ link: linkTo('queue', remote), maxsize })),
 )

@@ -4,7 +4,7 @@
 import { InvalidStateError } from '@concurrent/future'
 import type { Destination } from '@concurrent/worker'
 
-import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { Acquirable } from './internal/sync/acquirable.js'
 import type { Steps } from './internal/sync/steps.js'
 import {
@@ -15,6 +15,8 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
+  sharedBuffer,
+  sharedWords,
   unlock,
 } from './internal/sync/atomics.js'
 
@@ -54,11 +56,7 @@ export class RLock extends Acquirable {
   constructor(adopt: Adopt<SharedArrayBuffer>)
   constructor(adopt?: Adopt<SharedArrayBuffer>) {
     super()
-    this.#view = new Int32Array(
-      adopt instanceof Adopt
-        ? adopt.state
-        : new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT),
-    )
+    this.#view = sharedWords(adopt, 3)
   }
 
   /**
@@ -132,8 +130,7 @@ export class RLock extends Acquirable {
 
   /** @internal */
   [kEncode](destination: Destination): SharedArrayBuffer {
-    threadOnly(destination, 'an RLock')
-    return this.#view.buffer as SharedArrayBuffer
+    return sharedBuffer(this.#view, destination, 'an RLock')
   }
 }
 

@@ -6,8 +6,8 @@ import type { Destination } from '@concurrent/worker'
 
 import { Acquirable } from './internal/sync/acquirable.js'
 import { expired, type Steps } from './internal/sync/steps.js'
-import { kAcquireSteps } from './internal/sync/atomics.js'
-import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
+import { kAcquireSteps, sharedBuffer } from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 
 const VALUE = 0
 /** The initial value, which a bounded semaphore never exceeds; `-1` for an unbounded one. */
@@ -113,8 +113,11 @@ export class Semaphore extends Acquirable {
 
   /** @internal */
   [kEncode](destination: Destination): SharedArrayBuffer {
-    threadOnly(destination, this.bounded ? 'a BoundedSemaphore' : 'a Semaphore')
-    return this.#view.buffer as SharedArrayBuffer
+    return sharedBuffer(
+      this.#view,
+      destination,
+      this.bounded ? 'a BoundedSemaphore' : 'a Semaphore',
+    )
   }
 
   /** @internal */

@@ -25,6 +25,8 @@ import {
 } from '@concurrent/multiprocessing'
 import { describe, expect, it } from 'vitest'
 
+import { collect } from '@concurrent/test-utils'
+
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
 )
@@ -118,9 +120,7 @@ describe('shared memory and locks in ThreadPoolExecutor tasks', () => {
   it('reach a task inside nested arguments and through map chunks', async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 2 })
     const values = [Value('i', 1), Value('i', 2), Value('i', 3)]
-    const read: unknown[] = []
-    for await (const value of pool.map(tasks.readValue, values, { chunksize: 2 })) read.push(value)
-    expect(read).toEqual([1, 2, 3])
+    expect(await collect(pool.map(tasks.readValue, values, { chunksize: 2 }))).toEqual([1, 2, 3])
     const fills = [RawArray('d', 4)]
     await pool.submit(tasks.fillSquares, fills[0] as Float64Array, 0, 4)
     expect([...(fills[0] as Float64Array)]).toEqual([0, 1, 4, 9])

@@ -61,25 +61,21 @@ export function prepareCall(
   runtime: Runtime,
 ): PreparedCall {
   const spec = taskSpecOf(task)
-  const encoded = hasCodecs()
-    ? encodeArguments(args, [], runtime, (i) => `argument ${i + 1} of \`${spec.name}\``)
-    : undefined
-  const sent: readonly unknown[] = encoded?.value ?? args
-  try {
-    checkCloneable(sent, spec.name)
-  } catch (error) {
-    encoded?.release()
-    throw error
-  }
-  const call: PreparedCall = {
-    task: spec,
-    work: { kind: 'call', args: sent },
-    transfer: runtime === 'thread' ? transferListOf(sent) : [],
-    callerStack: captureCaller(),
-  }
-  return encoded === undefined
-    ? call
-    : { ...call, handles: encoded.handles, release: encoded.release }
+  const sent = sendableArguments(
+    args,
+    runtime,
+    spec.name,
+    (i) => `argument ${i + 1} of \`${spec.name}\``,
+  )
+  return withHandles(
+    {
+      task: spec,
+      work: { kind: 'call', args: sent.args },
+      transfer: runtime === 'thread' ? transferListOf(sent.args) : [],
+      callerStack: captureCaller(),
+    },
+    sent.encoded,
+  )
 }
 
 /**
@@ -95,20 +91,46 @@ export function prepareInitializer(
   args: readonly unknown[],
   runtime: Runtime,
 ): Initializer {
-  const spec = taskSpecOf(task)
-  const encoded = hasCodecs()
-    ? encodeArguments(args, [], runtime, (i) => `argument ${i + 1} of the initializer`)
-    : undefined
+  const sent = sendableArguments(
+    args,
+    runtime,
+    'initializer',
+    (i) => `argument ${i + 1} of the initializer`,
+  )
+  return withHandles({ task: taskSpecOf(task), args: sent.args }, sent.encoded)
+}
+
+/**
+ * `args` ready to send: with the instances of registered classes among them encoded as handles
+ * (once any class with a codec is registered), and checked for what certainly cannot be cloned.
+ *
+ * @throws `DataCloneError` naming the argument (what encoding opened is released first).
+ */
+function sendableArguments(
+  args: readonly unknown[],
+  runtime: Runtime,
+  task: string,
+  where: (index: number) => string,
+): { readonly args: readonly unknown[]; readonly encoded: EncodedArguments | undefined } {
+  const encoded = hasCodecs() ? encodeArguments(args, [], runtime, where) : undefined
   const sent: readonly unknown[] = encoded?.value ?? args
   try {
-    checkCloneable(sent, 'initializer')
+    checkCloneable(sent, task)
   } catch (error) {
     encoded?.release()
     throw error
   }
+  return { args: sent, encoded }
+}
+
+/** `prepared` with the places of its handles and what releases them, when it has any. */
+function withHandles<T extends object>(
+  prepared: T,
+  encoded: EncodedArguments | undefined,
+): T & { readonly handles?: readonly HandlePath[]; readonly release?: () => void } {
   return encoded === undefined
-    ? { task: spec, args: sent }
-    : { task: spec, args: sent, handles: encoded.handles, release: encoded.release }
+    ? prepared
+    : { ...prepared, handles: encoded.handles, release: encoded.release }
 }
 
 /**
@@ -158,18 +180,18 @@ export function prepareChunk(
       : numbers !== undefined
         ? [numbers.buffer as ArrayBuffer]
         : transferListOf(values ?? (items as unknown[][]).flat())
-  const call: PreparedCall = {
-    task: spec,
-    work:
-      values === undefined
-        ? { kind: 'chunk', items: items as ReadonlyArray<readonly unknown[]> }
-        : { kind: 'chunk1', items: numbers ?? values },
-    transfer,
-    callerStack: captureCaller(),
-  }
-  return encoded === undefined
-    ? call
-    : { ...call, handles: encoded.handles, release: encoded.release }
+  return withHandles(
+    {
+      task: spec,
+      work:
+        values === undefined
+          ? { kind: 'chunk', items: items as ReadonlyArray<readonly unknown[]> }
+          : { kind: 'chunk1', items: numbers ?? values },
+      transfer,
+      callerStack: captureCaller(),
+    },
+    encoded,
+  )
 }
 
 /** Arguments with their handles encoded, the places of the handles, and what to release. */

@@ -5,7 +5,7 @@
  * (see `transport/items.ts`): the owner never deserializes them, and what `get` hands out is
  * never shared with a producer.
  */
-import { Deque } from './deque.js'
+import { Deque } from '@concurrent/future/internal'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
 import { expired } from '../sync/steps.js'
 import type { Packed } from './wire.js'

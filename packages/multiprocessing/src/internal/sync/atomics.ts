@@ -8,6 +8,9 @@ import { threadId } from 'node:worker_threads'
 
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 
+import type { Destination } from '@concurrent/worker'
+
+import { Adopt, threadOnly } from '../transport/handles.js'
 import { deadlineFor, type Steps } from './steps.js'
 
 /** This thread, as an owner word holds it (0 means nobody). */
@@ -146,4 +149,34 @@ export function waitDeadline(options: {
   checkTimeout(options.timeout)
   checkSignal(options.signal)
   return deadlineFor(options.timeout)
+}
+
+/**
+ * The shared memory of a primitive: the `words` 32-bit words it adopted (`adopt`, when it was
+ * decoded), or new ones, zeroed.
+ */
+export function sharedWords(
+  adopt: Adopt<SharedArrayBuffer> | undefined,
+  words: number,
+): Int32Array {
+  return new Int32Array(
+    adopt instanceof Adopt
+      ? adopt.state
+      : new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT),
+  )
+}
+
+/**
+ * What a primitive that is only shared memory travels as: the buffer under `view`, to worker
+ * threads only.
+ *
+ * @throws `DataCloneError` for any other destination (see {@link threadOnly}).
+ */
+export function sharedBuffer(
+  view: Int32Array,
+  destination: Destination,
+  what: string,
+): SharedArrayBuffer {
+  threadOnly(destination, what)
+  return view.buffer as SharedArrayBuffer
 }
