@@ -1,6 +1,7 @@
 /**
- * Helpers the test suites share: deferred promises, canned futures in every state, a way to
- * count a future's waiting callbacks, and a small in-process executor for testing the base.
+ * Helpers the test suites share: deferred promises, `range` and `collect`, canned futures in
+ * every state, a way to count a future's waiting callbacks, and a small in-process executor for
+ * testing the base.
  */
 import {
   type ChunkResult,
@@ -31,6 +32,32 @@ export function deferred<T = void>(): Deferred<T> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** `0, 1, …, n - 1`, or with two arguments `start, …, stop - 1`: Python's `range`. */
+export function range(start: number, stop?: number): number[] {
+  const [from, to] = stop === undefined ? [0, start] : [start, stop]
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i)
+}
+
+/** `0, 1, …, n - 1` from an async generator: an input of unknown length. */
+export async function* asyncRange(n: number): AsyncGenerator<number> {
+  for (let i = 0; i < n; i++) {
+    await Promise.resolve()
+    yield i
+  }
+}
+
+/**
+ * Every value of an iterable or async iterable, in order, pushed to `into` as the loop goes (so
+ * a test can look at what came before the loop failed or was stopped).
+ */
+export async function collect<T>(
+  iterable: Iterable<T> | AsyncIterable<T>,
+  into: T[] = [],
+): Promise<T[]> {
+  for await (const value of iterable) into.push(value)
+  return into
 }
 
 export function pendingFuture<T = number>(): Future<T> {

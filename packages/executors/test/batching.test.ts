@@ -11,6 +11,7 @@
  */
 import { describe, expect, it } from 'vitest'
 
+import { range } from '@concurrent/test-utils'
 import { CALLER_STACKS_PER_TURN } from '@concurrent/worker/internal'
 import { whenIdle } from './conformance-helpers.js'
 import {
@@ -40,8 +41,6 @@ const pools = [
     create: () => new ProcessPoolExecutor({ maxWorkers: 2, gracePeriod: 200 }),
   },
 ] as const
-
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 
 /** Runs rounds of quick calls until the pool batches them (threads: seen in the token slot). */
 async function warmUp(pool: PoolExecutor, threads: boolean): Promise<void> {

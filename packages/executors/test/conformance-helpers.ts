@@ -3,31 +3,14 @@
  * over async iterables and pools.
  */
 import { taskModule, type Future, type PoolExecutor } from '@concurrent/executors'
+import { range } from '@concurrent/test-utils'
 import { vi } from 'vitest'
+
+export { asyncRange, collect, range } from '@concurrent/test-utils'
 
 export const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
 )
-
-/** Every value of an async iterable, in order. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const values: T[] = []
-  for await (const value of iterable) values.push(value)
-  return values
-}
-
-/** `0, 1, …, n - 1`, as Python's `range(n)`. */
-export function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i)
-}
-
-/** `0, 1, …, n - 1` from an async generator: an input of unknown length. */
-export async function* asyncRange(n: number): AsyncGenerator<number> {
-  for (let i = 0; i < n; i++) {
-    await Promise.resolve()
-    yield i
-  }
-}
 
 /**
  * Inline twins of fixture tasks, for cases that start fresh pools: an inline task needs no

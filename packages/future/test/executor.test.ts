@@ -12,7 +12,7 @@ import {
   type Task,
   type TaskOptions,
 } from '@concurrent/future'
-import { deferred, TestExecutor, type Deferred } from '@concurrent/test-utils'
+import { collect, deferred, range, TestExecutor, type Deferred } from '@concurrent/test-utils'
 
 /** A TestExecutor that also keeps every future it hands out, to check their states. */
 class RecordingExecutor extends TestExecutor {
@@ -72,16 +72,6 @@ function gated(): {
     },
     fail: (n, error) => gate(n).reject(error),
   }
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i)
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const value of iterable) out.push(value)
-  return out
 }
 
 /** Lets the in-process executor start and finish what it can. */

@@ -5,19 +5,14 @@
  * a broken one fails everyone until `reset()`.
  */
 import { checkInteger, checkTimeout, describe } from '@concurrent/future/internal'
+import type { Destination } from '@concurrent/worker'
 
 import { Condition, kWaitForSteps } from './condition.js'
 import { BrokenBarrierError } from './errors.js'
 import { Lock } from './lock.js'
-import {
-  defineReviver,
-  kMarshal,
-  reviveDescriptor,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { deadlineFor, runAsync, runBlocking, type Steps } from './internal/steps.js'
-import { kAcquireSteps, threadOnlyDescriptor } from './internal/sync.js'
+import { deadlineFor, runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
+import { kAcquireSteps } from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import type { SyncWaitOptions } from './event.js'
 
 const STATE = 0
@@ -49,10 +44,14 @@ export interface BarrierOptions {
   readonly timeout?: number | undefined
 }
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving:
-  | { buffer: SharedArrayBuffer; lock: Lock; condition: Condition; timeout: number | undefined }
-  | undefined
+/** A barrier's state: its shared words, its lock and condition, and its default timeout. */
+interface BarrierState {
+  readonly buffer: SharedArrayBuffer
+  readonly parties: number
+  readonly timeout: number | undefined
+  readonly lock: Lock
+  readonly condition: Condition
+}
 
 /**
  * A meeting point for a fixed number of threads — Python's `multiprocessing.Barrier`: each
@@ -85,7 +84,6 @@ export class Barrier {
   /** How many threads must wait before all go on. */
   readonly parties: number
   readonly #timeout: number | undefined
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
   readonly #lock: Lock
   readonly #condition: Condition
@@ -97,32 +95,34 @@ export class Barrier {
    * @throws TypeError/RangeError when `parties` is not an integer from 1 up, or `timeout` is
    * not a number of milliseconds.
    */
-  constructor(parties: number, options: BarrierOptions = {}) {
-    const revived = reviving
-    reviving = undefined
+  constructor(parties: number, options?: BarrierOptions)
+  /** @internal */
+  constructor(adopt: Adopt<BarrierState>)
+  constructor(parties: number | Adopt<BarrierState>, options: BarrierOptions = {}) {
+    if (parties instanceof Adopt) {
+      const state = parties.state
+      this.parties = state.parties
+      this.#view = new Int32Array(state.buffer)
+      this.#lock = state.lock
+      this.#condition = state.condition
+      this.#timeout = state.timeout
+      return
+    }
     if (typeof parties !== 'number') {
       throw new TypeError(
         `Expected \`parties\` to be an integer from 1 and up, got ${describe(parties)}`,
       )
     }
     checkInteger(parties, 'parties', 1)
-    this.parties = parties
-    if (revived !== undefined) {
-      this.#buffer = revived.buffer
-      this.#lock = revived.lock
-      this.#condition = revived.condition
-      this.#timeout = revived.timeout
-    } else {
-      if (typeof options !== 'object' || options === null) {
-        throw new TypeError(`Expected Barrier options to be an object, got ${describe(options)}`)
-      }
-      checkTimeout(options.timeout)
-      this.#buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-      this.#lock = new Lock()
-      this.#condition = new Condition(this.#lock)
-      this.#timeout = options.timeout
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected Barrier options to be an object, got ${describe(options)}`)
     }
-    this.#view = new Int32Array(this.#buffer)
+    checkTimeout(options.timeout)
+    this.parties = parties
+    this.#view = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))
+    this.#lock = new Lock()
+    this.#condition = new Condition(this.#lock)
+    this.#timeout = options.timeout
   }
 
   /** How many threads wait on the barrier now — Python's `n_waiting`. */
@@ -205,14 +205,16 @@ export class Barrier {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Barrier', 'a Barrier', () => ({
-      buffer: this.#buffer,
+  [kEncode](destination: Destination): BarrierState {
+    threadOnly(destination, 'a Barrier')
+    // The lock and the condition travel by their own codecs.
+    return {
+      buffer: this.#view.buffer as SharedArrayBuffer,
       parties: this.parties,
       timeout: this.#timeout,
-      lock: this.#lock[kMarshal](context),
-      condition: this.#condition[kMarshal](context),
-    }))
+      lock: this.#lock,
+      condition: this.#condition,
+    }
   }
 
   #deadline(options: SyncWaitOptions): number | undefined {
@@ -281,12 +283,9 @@ export class Barrier {
   }
 }
 
-defineReviver('Barrier', (descriptor) => {
-  reviving = {
-    buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: reviveDescriptor(descriptor['lock']) as Lock,
-    condition: reviveDescriptor(descriptor['condition']) as Condition,
-    timeout: descriptor['timeout'] as number | undefined,
-  }
-  return new Barrier(descriptor['parties'] as number)
-})
+registerHandle(
+  Barrier,
+  'Barrier',
+  new URL('./barrier.js', import.meta.url).href,
+  (state: BarrierState) => new Barrier(new Adopt(state)),
+)

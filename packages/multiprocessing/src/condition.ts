@@ -8,30 +8,20 @@
  * no lock of its own, and `notify(1)` wakes exactly one waiter, as Python's does.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
 import { RLock } from './rlock.js'
 import type { Lock } from './lock.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import { expired, runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
 import {
-  defineReviver,
-  kMarshal,
-  reviveDescriptor,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
-import {
-  acquireOptions,
-  held,
-  holdTimeout,
   kAcquireSteps,
   kIsOwned,
   kReleaseSave,
   kRestoreSteps,
-  threadOnlyDescriptor,
   waitDeadline,
-  type AcquireOptions,
-  type ConditionLock,
-} from './internal/sync.js'
+} from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import type { SyncWaitOptions } from './event.js'
 
 /** Lets a {@link Barrier} build on a condition's waits. */
@@ -48,8 +38,11 @@ const FREE = 0
 const WAITING = 1
 const NOTIFIED = 2
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: { buffer: SharedArrayBuffer; lock: Lock | RLock } | undefined
+/** A condition's state: its shared table and its lock. */
+interface ConditionState {
+  readonly buffer: SharedArrayBuffer
+  readonly lock: Lock | RLock
+}
 
 /**
  * A condition variable that worker threads and the main thread share — Python's
@@ -83,8 +76,7 @@ let reviving: { buffer: SharedArrayBuffer; lock: Lock | RLock } | undefined
  * ```
  * @category Synchronization
  */
-export class Condition {
-  readonly #buffer: SharedArrayBuffer
+export class Condition extends Acquirable {
   readonly #view: Int32Array
   readonly #lock: Lock | RLock
 
@@ -94,48 +86,23 @@ export class Condition {
    * @param lock - the lock it uses; a new {@link RLock} by default, as in Python.
    * @throws TypeError when `lock` is not a `Lock` or an `RLock`.
    */
-  constructor(lock?: Lock | RLock) {
-    const revived = reviving
-    reviving = undefined
-    if (revived !== undefined) {
-      this.#buffer = revived.buffer
-      this.#lock = revived.lock
-    } else {
-      if (lock !== undefined && !(typeof lock === 'object' && kIsOwned in lock)) {
-        throw new TypeError('Expected `lock` to be a Lock or an RLock')
-      }
-      this.#buffer = new SharedArrayBuffer((TICKETS + SLOTS) * Int32Array.BYTES_PER_ELEMENT)
-      this.#lock = lock ?? new RLock()
+  constructor(lock?: Lock | RLock)
+  /** @internal */
+  constructor(adopt: Adopt<ConditionState>)
+  constructor(lock?: Lock | RLock | Adopt<ConditionState>) {
+    super()
+    if (lock instanceof Adopt) {
+      this.#view = new Int32Array(lock.state.buffer)
+      this.#lock = lock.state.lock
+      return
     }
-    this.#view = new Int32Array(this.#buffer)
-  }
-
-  /**
-   * Acquires the underlying lock (blocking); see {@link Lock.acquire}.
-   *
-   * @returns `true` once taken, `false` as for `Lock.acquire`.
-   * @example
-   * ```ts
-   * condition.acquire()
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this.#conditionLock()[kAcquireSteps](block, deadline))
-  }
-
-  /**
-   * Acquires the underlying lock (awaiting); see {@link Lock.acquireAsync}.
-   *
-   * @returns a promise for `true` once taken.
-   * @example
-   * ```ts
-   * await condition.acquireAsync()
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this.#conditionLock()[kAcquireSteps](block, deadline), options.signal)
+    if (lock !== undefined && !(typeof lock === 'object' && kIsOwned in lock)) {
+      throw new TypeError('Expected `lock` to be a Lock or an RLock')
+    }
+    this.#view = new Int32Array(
+      new SharedArrayBuffer((TICKETS + SLOTS) * Int32Array.BYTES_PER_ELEMENT),
+    )
+    this.#lock = lock ?? new RLock()
   }
 
   /**
@@ -147,40 +114,8 @@ export class Condition {
    * condition.release()
    * ```
    */
-  release(): void {
+  override release(): void {
     this.#lock.release()
-  }
-
-  /**
-   * Acquires the underlying lock (blocking) and returns a handle that releases it when
-   * disposed: `using _held = condition.hold()` is Python's `with condition:`.
-   *
-   * @returns a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = condition.hold()
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout('Condition', options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Acquires the underlying lock (awaiting) and returns a handle that releases it when
-   * disposed.
-   *
-   * @returns a promise for a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = await condition.holdAsync()
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout('Condition', options)
-    return held(() => this.release())
   }
 
   /**
@@ -306,15 +241,15 @@ export class Condition {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Condition', 'a Condition', () => ({
-      buffer: this.#buffer,
-      lock: this.#lock[kMarshal](context),
-    }))
+  [kEncode](destination: Destination): ConditionState {
+    threadOnly(destination, 'a Condition')
+    // The lock travels by its own codec.
+    return { buffer: this.#view.buffer as SharedArrayBuffer, lock: this.#lock }
   }
 
-  #conditionLock(): ConditionLock {
-    return this.#lock
+  /** @internal */
+  override [kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+    return this.#lock[kAcquireSteps](block, deadline)
   }
 
   #checkOwned(action: string): void {
@@ -377,10 +312,9 @@ export class Condition {
   }
 }
 
-defineReviver('Condition', (descriptor) => {
-  reviving = {
-    buffer: descriptor['buffer'] as SharedArrayBuffer,
-    lock: reviveDescriptor(descriptor['lock']) as Lock | RLock,
-  }
-  return new Condition()
-})
+registerHandle(
+  Condition,
+  'Condition',
+  new URL('./condition.js', import.meta.url).href,
+  (state: ConditionState) => new Condition(new Adopt(state)),
+)

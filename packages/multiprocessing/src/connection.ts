@@ -6,27 +6,24 @@
 import { randomBytes } from 'node:crypto'
 
 import { InvalidStateError } from '@concurrent/future'
+import { DataCloneError } from '@concurrent/worker'
 
-import { Broker } from './internal/broker.js'
 import {
   checkWaitingOptions,
-  failureError,
+  failureErrors,
+  linkTo,
   localCall,
+  remoteOf,
   signalsFor,
-} from './internal/channel-call.js'
-import { Client, request } from './internal/client.js'
-import {
-  defineReviver,
-  DESCRIPTOR,
-  kMarshal,
-  pack,
-  unpack,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { PipeState } from './internal/pipe-state.js'
-import { deadlineFor } from './internal/steps.js'
-import type { End, Failure, Packed } from './internal/wire.js'
+  type Link as ChannelLink,
+  type Remote,
+} from './internal/channels/channel-call.js'
+import { Client, request } from './internal/channels/client.js'
+import { PipeState } from './internal/channels/pipe-state.js'
+import { deadlineFor } from './internal/sync/steps.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
+import { pack, unpack } from './internal/transport/items.js'
+import type { End, Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Connection.recv}.
@@ -79,12 +76,26 @@ export interface PollOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-type Link =
-  | { readonly local: PipeState }
-  | { readonly address: string; readonly secret: string; readonly channel: number }
+/** Where a pipe's state is: in this thread, or with the owner at an address. */
+type Link = ChannelLink<PipeState>
 
-/** Set by `Pipe()` and the reviver for the one constructor call they make. */
-let creating: { link: Link; end: End; ref: string; duplex: boolean } | undefined
+/** One handle on one end of a pipe. */
+interface ConnectionState {
+  readonly link: Link
+  readonly end: End
+  /** This handle's own reference on its end: the end closes once every reference is closed. */
+  readonly ref: string
+  readonly duplex: boolean
+}
+
+/** A connection as it travels: a new handle on the same end. */
+interface ConnectionData extends Remote {
+  readonly end: End
+  readonly ref: string
+  readonly duplex: boolean
+}
+
+const { readError, writeError } = failureErrors('Pipe')
 
 const VALUE = 'the value sent on the Connection'
 
@@ -92,7 +103,8 @@ const VALUE = 'the value sent on the Connection'
  * One end of a {@link Pipe}: what one side sends, the other receives, in order — Python's
  * `Connection`. Values are copied with the structured clone algorithm.
  *
- * A connection passed to a task (through {@link Pool} or {@link Process}) reconnects there.
+ * A connection passed to a task (of any executor, or through {@link Pool} or {@link Process})
+ * reconnects there.
  * Each such copy is a handle of its own, open until it is closed or its task ends (as a
  * process's file descriptors close when it exits); an end is closed once every handle on it
  * is. Then the other side's `recv` raises {@link EOFError} (after what was sent before) and its
@@ -130,12 +142,11 @@ export class Connection<T = unknown> implements Disposable {
    *
    * @internal
    */
-  constructor() {
-    if (creating === undefined) {
+  constructor(adopt?: Adopt<ConnectionState>) {
+    if (!(adopt instanceof Adopt)) {
       throw new TypeError('Connections come in pairs from Pipe(): call Pipe() instead')
     }
-    const { link, end, ref, duplex } = creating
-    creating = undefined
+    const { link, end, ref, duplex } = adopt.state
     this.#link = link
     this.#end = end
     this.#ref = ref
@@ -206,12 +217,12 @@ export class Connection<T = unknown> implements Disposable {
         signals,
         readError,
       )
-      return unpack(value) as T
+      return (await unpack(value)) as T
     }
     return request<T>(
       Client.for(link.address, link.secret),
       { type: 'recv', channel: link.channel, end: this.#end, timeout: options.timeout },
-      { signals, error: readError, decode: unpack as (value: unknown) => T },
+      { signals, error: readError, decode: unpack as (value: unknown) => Promise<T> },
     )
   }
 
@@ -270,33 +281,26 @@ export class Connection<T = unknown> implements Disposable {
     this.close()
   }
 
-  /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
+  /**
+   * A new handle on this end, for another thread or process: open until `onRelease`'s release
+   * runs (its task ended) or, sent through a queue or a pipe, until its receiver closes it.
+   *
+   * @internal
+   */
+  [kEncode](_destination: unknown, onRelease: (release: () => void) => void): ConnectionData {
     if (this.#closed) {
-      throw new InvalidStateError(`${context.where()} is a closed Connection`)
+      throw new DataCloneError('a closed Connection, which cannot be sent: send an open one')
     }
     const ref = newRef()
     const link = this.#link
-    let where: { address: string; secret: string; channel: number }
     if ('local' in link) {
-      const broker = Broker.current()
       link.local.addRef(this.#end, ref)
-      where = {
-        address: broker.address,
-        secret: broker.secret,
-        channel: broker.publish(link.local),
-      }
     } else {
-      Client.for(link.address, link.secret).post({
-        type: 'addref',
-        channel: link.channel,
-        end: this.#end,
-        ref,
-      })
-      where = link
+      const { address, secret, channel } = link
+      Client.for(address, secret).post({ type: 'addref', channel, end: this.#end, ref })
     }
-    context.releases.push(() => this.#release(ref))
-    return { [DESCRIPTOR]: 'Connection', ...where, end: this.#end, ref, duplex: this.#duplex }
+    onRelease(() => this.#release(ref))
+    return { ...remoteOf(link), end: this.#end, ref, duplex: this.#duplex }
   }
 
   #release(ref: string): void {
@@ -327,37 +331,20 @@ export class Connection<T = unknown> implements Disposable {
 export function createPipe<T>(duplex: boolean): [Connection<T>, Connection<T>] {
   const refs = [newRef(), newRef()] as const
   const link: Link = { local: new PipeState(refs) }
-  creating = { link, end: 0, ref: refs[0], duplex }
-  const first = new Connection<T>()
-  creating = { link, end: 1, ref: refs[1], duplex }
-  const second = new Connection<T>()
-  return [first, second]
+  return [
+    new Connection<T>(new Adopt({ link, end: 0, ref: refs[0], duplex })),
+    new Connection<T>(new Adopt({ link, end: 1, ref: refs[1], duplex })),
+  ]
 }
 
 function newRef(): string {
   return randomBytes(8).toString('hex')
 }
 
-function readError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Pipe', true, cause)
-}
-
-function writeError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Pipe', false, cause)
-}
-
-defineReviver('Connection', (descriptor) => {
-  const { address, secret, channel, end, ref, duplex } = descriptor as unknown as {
-    address: string
-    secret: string
-    channel: number
-    end: End
-    ref: string
-    duplex: boolean
-  }
-  const broker = Broker.existing()
-  const state = broker?.address === address ? broker.state(channel) : undefined
-  const link: Link = state?.kind === 'pipe' ? { local: state } : { address, secret, channel }
-  creating = { link, end, ref, duplex }
-  return new Connection()
-})
+registerHandle(
+  Connection,
+  'Connection',
+  new URL('./connection.js', import.meta.url).href,
+  ({ end, ref, duplex, ...remote }: ConnectionData) =>
+    new Connection(new Adopt({ link: linkTo('pipe', remote), end, ref, duplex })),
+)

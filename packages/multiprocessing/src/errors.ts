@@ -5,6 +5,7 @@
  * `InvalidStateError` and cancellations `CancelledError` (from `@concurrent/future`); a lock or
  * shared memory handed to a process raises `DataCloneError` (from `@concurrent/worker`).
  */
+import { registerClass } from '@concurrent/worker'
 
 /**
  * `queue.get()` found nothing to take: the queue stayed empty until the timeout passed, or it
@@ -161,29 +162,14 @@ export class BrokenBarrierError extends Error {
   }
 }
 
-const classes: Readonly<Record<string, new (message?: string) => Error>> = {
-  EmptyError,
-  FullError,
-  EOFError,
-  BrokenPipeError,
-  BrokenBarrierError,
-}
-
-/**
- * Gives an error that crossed from a worker its class back, when it is one of this package's:
- * the worker's error codec knows only built-in and executor errors, and revives the others as
- * plain `Error`s with the right `name`, message, stack and fields. Follows the `cause` chain.
- *
- * @internal
- */
-export function restoreErrorClass(error: unknown): unknown {
-  let current = error
-  for (let depth = 0; current instanceof Error && depth < 8; depth++) {
-    const type = Object.hasOwn(classes, current.name) ? classes[current.name] : undefined
-    if (type !== undefined && !(current instanceof type)) {
-      Object.setPrototypeOf(current, type.prototype as object)
-    }
-    current = current.cause
-  }
-  return error
+// Registered, so that one thrown in a worker reaches the caller as its class (under ids of
+// this package's own, so that a program's class of the same name is never mistaken for one).
+for (const [ctor, name] of [
+  [EmptyError, 'EmptyError'],
+  [FullError, 'FullError'],
+  [EOFError, 'EOFError'],
+  [BrokenPipeError, 'BrokenPipeError'],
+  [BrokenBarrierError, 'BrokenBarrierError'],
+] as const) {
+  registerClass<Error>(ctor, { id: `concurrent:${name}` })
 }

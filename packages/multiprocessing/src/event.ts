@@ -1,21 +1,15 @@
 /**
  * `Event`: Python's `multiprocessing.Event`, a flag in shared memory that threads wait on.
  */
-import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { runAsync, runBlocking, type Steps } from './internal/steps.js'
-import { threadOnlyDescriptor, waitDeadline } from './internal/sync.js'
+import type { Destination } from '@concurrent/worker'
+
+import { runAsync, runBlocking, type Steps } from './internal/sync/steps.js'
+import { sharedBuffer, sharedWords, waitDeadline } from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 
 const FLAG = 0
 /** Bumped by every `set()`, so a waiter learns of a set even if a clear follows at once. */
 const GENERATION = 1
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * Options of {@link Event.wait}, {@link Condition.wait} and {@link Barrier.wait} (and their
@@ -69,14 +63,14 @@ export interface SyncWaitOptions {
  * @category Synchronization
  */
 export class Event {
-  readonly #buffer: SharedArrayBuffer
   readonly #view: Int32Array
 
   /** Creates an event whose flag is down. */
-  constructor() {
-    this.#buffer = reviving ?? new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-    reviving = undefined
-    this.#view = new Int32Array(this.#buffer)
+  constructor()
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    this.#view = sharedWords(adopt, 2)
   }
 
   /**
@@ -150,8 +144,8 @@ export class Event {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Event', 'an Event', () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    return sharedBuffer(this.#view, destination, 'an Event')
   }
 
   *#waitSteps(deadline: number | undefined): Steps<boolean> {
@@ -168,7 +162,9 @@ export class Event {
   }
 }
 
-defineReviver('Event', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new Event()
-})
+registerHandle(
+  Event,
+  'Event',
+  new URL('./event.js', import.meta.url).href,
+  (buffer: SharedArrayBuffer) => new Event(new Adopt(buffer)),
+)

@@ -31,7 +31,7 @@ export { Queue, type QueueGetOptions, type QueuePutOptions } from './queue.js'
 export { RawArray } from './raw-array.js'
 export { RLock } from './rlock.js'
 export { BoundedSemaphore, Semaphore } from './semaphore.js'
-export type { AcquireOptions } from './internal/sync.js'
+export type { AcquireOptions } from './internal/sync/atomics.js'
 export type { Typecode, TypedArrayFor, ValueFor } from './typecodes.js'
 export { RawValue, SharedValue, Value, type ValueOptions } from './value.js'
 

@@ -3,18 +3,12 @@
  * tasks in worker threads take in turn.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import type { Steps } from './internal/sync/steps.js'
 import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { runAsync, runBlocking, type Steps } from './internal/steps.js'
-import {
-  acquireOptions,
-  held,
-  holdTimeout,
   isLocked,
   kAcquireSteps,
   kIsOwned,
@@ -22,25 +16,23 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
-  threadOnlyDescriptor,
+  sharedBuffer,
+  sharedWords,
   unlock,
-  type AcquireOptions,
-} from './internal/sync.js'
+} from './internal/sync/atomics.js'
 
 const STATE = 0
 const OWNER = 1
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * A lock that worker threads and the main thread share: one holder at a time — Python's
  * `multiprocessing.Lock`. It lives in a `SharedArrayBuffer` and is taken with `Atomics`, so it
  * costs a few nanoseconds when free and never involves the event loop.
  *
- * Pass it to tasks as an argument of a {@link Pool} or {@link Process} with `kind: 'thread'`.
- * A child process shares no memory with its parent: handing a lock to a task with
- * `kind: 'process'` throws `DataCloneError` at the call site.
+ * Pass it as an argument to tasks on worker threads: a `ThreadPoolExecutor`'s, or a
+ * {@link Pool}'s or {@link Process}'s with `kind: 'thread'`. A child process shares no memory
+ * with its parent: handing a lock to a task in a process (a `ProcessPoolExecutor`,
+ * `kind: 'process'`) throws `DataCloneError` at the call site.
  *
  * - **Blocking or awaiting**: inside a task, `acquire()` and `hold()` block the worker thread
  *   (`Atomics.wait`), as Python's do. On the main thread use `acquireAsync()` and
@@ -75,101 +67,16 @@ let reviving: SharedArrayBuffer | undefined
  * ```
  * @category Synchronization
  */
-export class Lock {
-  readonly #buffer: SharedArrayBuffer
+export class Lock extends Acquirable {
   readonly #view: Int32Array
 
   /** Creates an unlocked lock. */
-  constructor() {
-    this.#buffer = reviving ?? new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-    reviving = undefined
-    this.#view = new Int32Array(this.#buffer)
-  }
-
-  /**
-   * Takes the lock, blocking the calling thread until it is free — Python's `acquire()`.
-   *
-   * @returns `true` once taken; `false` when it was held and `block: false`, or when
-   * `timeout` passed first.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @throws TypeError/RangeError for invalid options.
-   * @example
-   * ```ts
-   * if (lock.acquire({ timeout: 100 })) {
-   *   try {
-   *     counter.value += 1
-   *   } finally {
-   *     lock.release()
-   *   }
-   * }
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this[kAcquireSteps](block, deadline))
-  }
-
-  /**
-   * Takes the lock, waiting without blocking the event loop — the form for the main thread.
-   *
-   * @returns a promise for `true` once taken; `false` when it was held and `block: false`, or
-   * when `timeout` passed first.
-   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
-   * @throws TypeError/RangeError (as a rejection) for invalid options.
-   * @example
-   * ```ts
-   * if (await lock.acquireAsync({ timeout: 1_000 })) {
-   *   try {
-   *     console.log(counter.value)
-   *   } finally {
-   *     lock.release()
-   *   }
-   * }
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this[kAcquireSteps](block, deadline), options.signal)
-  }
-
-  /**
-   * Takes the lock (blocking, as {@link Lock.acquire}) and returns a handle that releases it
-   * when disposed: `using _held = lock.hold()` is Python's `with lock:`.
-   *
-   * @returns a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes before the lock is free.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @example
-   * ```ts
-   * {
-   *   using _held = lock.hold()
-   *   counter.value += 1
-   * } // released here
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout('Lock', options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Takes the lock (awaiting, as {@link Lock.acquireAsync}) and returns a handle that releases
-   * it when disposed: `using _held = await lock.holdAsync()`.
-   *
-   * @returns a promise for a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes before the lock is free.
-   * @throws `signal.reason` when the wait is given up.
-   * @example
-   * ```ts
-   * {
-   *   using _held = await lock.holdAsync()
-   *   console.log(counter.value)
-   * }
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout('Lock', options)
-    return held(() => this.release())
+  constructor()
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    super()
+    this.#view = sharedWords(adopt, 2)
   }
 
   /**
@@ -181,7 +88,7 @@ export class Lock {
    * lock.release()
    * ```
    */
-  release(): void {
+  override release(): void {
     if (!isLocked(this.#view, STATE)) {
       throw new InvalidStateError('release() was called on a Lock that is not locked')
     }
@@ -203,7 +110,7 @@ export class Lock {
   }
 
   /** @internal */
-  *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+  override *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const taken = yield* lockSteps(this.#view, STATE, block, deadline)
     if (taken) Atomics.store(this.#view, OWNER, me)
     return taken
@@ -226,12 +133,14 @@ export class Lock {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'Lock', 'a Lock', () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    return sharedBuffer(this.#view, destination, 'a Lock')
   }
 }
 
-defineReviver('Lock', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new Lock()
-})
+registerHandle(
+  Lock,
+  'Lock',
+  new URL('./lock.js', import.meta.url).href,
+  (buffer: SharedArrayBuffer) => new Lock(new Adopt(buffer)),
+)

@@ -28,8 +28,9 @@ export interface PipeOptions {
 
 /**
  * Creates a pipe and returns its two ends: what one sends, the other receives, in order —
- * Python's `multiprocessing.Pipe()`. Keep one end and pass the other to a task (through
- * {@link Pool} or {@link Process}), in a worker thread or a child process alike; or pass both
+ * Python's `multiprocessing.Pipe()`. Keep one end and pass the other to a task (of any
+ * executor, or through {@link Pool} or {@link Process}), in a worker thread or a child process
+ * alike; or pass both
  * ends to two tasks. The pipe lives in the calling thread.
  *
  * @typeParam T - the type of the values sent through the pipe.

@@ -5,11 +5,14 @@
  * `terminate()` aborts.
  *
  * ```
- * map/starmap ─▶ prepare (marshal queues, pipes, locks) ─▶ executor.starmap ─▶ collect ─▶ AsyncResult
- * apply        ─▶ prepare ─────────────────────────────────▶ executor.submit  ─────────▶ AsyncResult
- * imap         ─▶ prepare (lazily) ────────────────────────▶ executor.starmap ─▶ async iterator
+ * map/starmap ─▶ executor.starmap ─▶ collect ─▶ AsyncResult
+ * apply        ─▶ executor.submit  ─────────▶ AsyncResult
+ * imap         ─▶ executor.starmap ─▶ async iterator
  * terminate()  ─▶ abort signal: queued work cancelled, running workers stopped ─▶ shutdown
  * ```
+ *
+ * Queues, pipes, locks and shared values among the arguments travel as they do to any
+ * executor's tasks: by the codecs their classes registered (see `internal/transport/handles.ts`).
  *
  * What Python's pool gets wrong stays fixed here: a worker that dies fails only the work it was
  * running (with `WorkerCrashedError`) and is replaced, so a pool never hangs on a killed
@@ -29,8 +32,6 @@ import { InvalidStateError, ShutdownError, type Executor, type Task } from '@con
 import { checkInteger, describe } from '@concurrent/future/internal'
 
 import { AsyncResult, type AsyncResultCallbacks } from './async-result.js'
-import { restoreErrorClass } from './errors.js'
-import { prepareCall, prepareItems, prepareLazy } from './internal/prepare.js'
 import type { ProcessKind } from './process.js'
 
 /**
@@ -229,7 +230,6 @@ export class Pool implements AsyncDisposable {
   readonly #terminated = new AbortController()
   /** Work whose submission is not over yet: `join()` waits for it. */
   readonly #outstanding = new Set<Promise<void>>()
-  readonly #releaseInit: () => void
   #state: 'run' | 'close' | 'terminate' = 'run'
   #shutdown: Promise<void> | undefined
 
@@ -268,19 +268,14 @@ export class Pool implements AsyncDisposable {
     if (!Array.isArray(initargs)) {
       throw new TypeError(`Expected \`initargs\` to be an array, got ${describe(initargs)}`)
     }
-    const init =
-      options.initializer === undefined
-        ? undefined
-        : prepareCall(options.initializer, initargs, kind)
     const executorOptions: ProcessPoolExecutorOptions = {
       maxWorkers: processes,
       gracePeriod: STOP_GRACE,
-      ...(init === undefined ? {} : { initializer: init.task, initargs: init.args }),
+      ...(options.initializer === undefined ? {} : { initializer: options.initializer, initargs }),
       ...(maxtasksperchild === undefined ? {} : { maxTasksPerChild: maxtasksperchild }),
     }
     this.processes = processes
     this.kind = kind
-    this.#releaseInit = init?.release ?? noop
     this.#executor =
       kind === 'process'
         ? new ProcessPoolExecutor(executorOptions)
@@ -331,11 +326,12 @@ export class Pool implements AsyncDisposable {
     if (!Array.isArray(list)) {
       throw new TypeError(`Expected \`args\` to be an array, got ${describe(list)}`)
     }
-    const prepared = prepareCall(fn, list, this.kind)
-    const future = this.#view.submit(prepared.task, ...prepared.args)
-    future.addDoneCallback(() => prepared.release())
+    const future = this.#view.submit(
+      fn as Task<readonly unknown[], unknown>,
+      ...(list as unknown[]),
+    )
     this.#track(future)
-    return new AsyncResult(restoring(future as PromiseLike<Awaited<R>>), callbacks)
+    return new AsyncResult(Promise.resolve(future as PromiseLike<Awaited<R>>), callbacks)
   }
 
   /**
@@ -547,9 +543,7 @@ export class Pool implements AsyncDisposable {
   }
 
   #stop(): Promise<void> {
-    this.#shutdown ??= this.#executor
-      .shutdown({ wait: true, cancelFutures: true })
-      .finally(() => this.#releaseInit())
+    this.#shutdown ??= this.#executor.shutdown({ wait: true, cancelFutures: true })
     return this.#shutdown
   }
 
@@ -571,13 +565,12 @@ export class Pool implements AsyncDisposable {
     const { chunksize } = options
     const run = (items: unknown[]): Promise<unknown[]> => {
       const argLists = items.map((item) => (spread ? argumentList(item) : [item]))
-      const prepared = prepareItems(fn, argLists, this.kind)
       const results = this.#view.starmap(
-        prepared.task,
-        prepared.items,
+        fn as Task<readonly unknown[], unknown>,
+        argLists,
         chunksize === undefined ? {} : { chunksize },
       )
-      return restoring(collect(results)).finally(prepared.release)
+      return collect(results)
     }
     let work: Promise<unknown[]>
     if (isIterable(iterable)) {
@@ -613,32 +606,23 @@ export class Pool implements AsyncDisposable {
     if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
       throw new TypeError(`Expected an iterable or async iterable, got ${describe(iterable)}`)
     }
-    const releases: Array<() => void> = []
     const toArgs = (item: unknown): readonly unknown[] => (spread ? argumentList(item) : [item])
-    let task: Task<readonly unknown[], unknown>
-    let input: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]>
-    if (Array.isArray(iterable)) {
-      const prepared = prepareItems(fn, iterable.map(toArgs), this.kind)
-      releases.push(prepared.release)
-      task = prepared.task
-      input = prepared.items
-    } else {
-      ;({ task, items: input } = prepareLazy(fn, iterable, toArgs, this.kind, releases))
-    }
+    const input: Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]> = Array.isArray(
+      iterable,
+    )
+      ? iterable.map(toArgs)
+      : mapLazily(iterable, toArgs)
     // The input is read to the end, or the loop ends: the submission is over either way.
     let submitted!: () => void
     const submission = new Promise<void>((resolve) => (submitted = resolve))
     this.#track(submission)
     const watched = watchEnd(input, submitted)
-    const results = this.#view.starmap(task, watched, {
+    const results = this.#view.starmap(fn as Task<readonly unknown[], unknown>, watched, {
       chunksize,
       ...(buffersize === Infinity ? {} : { buffersize }),
       ordered,
     })
-    return tracked(results, () => {
-      submitted()
-      for (const release of releases.splice(0)) release()
-    })
+    return tracked(results, submitted)
   }
 }
 
@@ -702,11 +686,18 @@ function argumentList(item: unknown): readonly unknown[] {
   return item
 }
 
-/** `work`, with this package's error classes restored on a failure from a worker. */
-function restoring<T>(work: PromiseLike<T>): Promise<T> {
-  return Promise.resolve(work).catch((error: unknown) => {
-    throw restoreErrorClass(error)
-  })
+/** `iterable`'s items as argument lists, read as the map reads them. */
+function mapLazily<T>(
+  iterable: Iterable<T> | AsyncIterable<T>,
+  toArgs: (item: T) => readonly unknown[],
+): Iterable<readonly unknown[]> | AsyncIterable<readonly unknown[]> {
+  return Symbol.asyncIterator in iterable
+    ? (async function* () {
+        for await (const item of iterable) yield toArgs(item)
+      })()
+    : (function* () {
+        for (const item of iterable) yield toArgs(item)
+      })()
 }
 
 async function collect(results: AsyncIterable<unknown>): Promise<unknown[]> {
@@ -762,7 +753,7 @@ function tracked<T>(source: AsyncIterableIterator<T>, onEnd: () => void): AsyncI
         return step
       } catch (error) {
         end()
-        throw restoreErrorClass(error)
+        throw error
       }
     },
     async return(value?: unknown) {
@@ -774,5 +765,5 @@ function tracked<T>(source: AsyncIterableIterator<T>, onEnd: () => void): AsyncI
 }
 
 function noop(): void {
-  // Nothing to release.
+  // The outcome is the caller's to see.
 }

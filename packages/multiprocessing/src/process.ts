@@ -5,10 +5,15 @@
  * shut down when the task is over.
  *
  * ```
- * start() ─▶ executor (maxWorkers 1) ─▶ worker ─▶ trampoline: report pid, revive args, target()
+ * start() ─▶ executor (maxWorkers 1) ─▶ worker ─▶ workerPid() ─▶ pid, start() resolves
+ *                                             └──▶ target(...args)
  *                                                      │
  * join() ◀── exitCode ◀── outcome (value, error, crash) ┘ ─▶ executor.shutdown()
  * ```
+ *
+ * The worker first runs a one-line task that returns its pid, then the target itself: the
+ * target is the user's function, called as any executor calls a task (its queues, pipes and
+ * locks travel by their classes' codecs).
  *
  * Exit codes follow Python: 0 when the target returns, 1 when it throws (the error is printed
  * to stderr as Python prints the traceback, and kept as `error`), the code a worker passed to
@@ -26,9 +31,7 @@ import {
 import { InvalidStateError, WorkerCrashedError, type Task } from '@concurrent/future'
 import { checkTimeout, deadlineIn, describe, setDeadline } from '@concurrent/future/internal'
 
-import { restoreErrorClass } from './errors.js'
-import { prepareCall } from './internal/prepare.js'
-import { PID_REPORT } from './internal/pid-report.js'
+import { prepareCall, taskSpecOf } from '@concurrent/worker/internal'
 
 /**
  * Where a {@link Process} or a {@link Pool} runs its tasks: `'process'`, child processes
@@ -209,7 +212,7 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
       throw new TypeError(`Expected \`name\` to be a string, got ${describe(name)}`)
     }
     // Checks the target now (a closure fails here, at the call site).
-    prepareCall(target, [], kind)
+    taskSpecOf(target)
     this.kind = kind
     this.#target = target
     this.#args = args
@@ -270,10 +273,10 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
    * Starts the target in a new worker. Call it once.
    *
    * Awaiting it is optional (`join()` waits for the start too): the promise resolves once the
-   * target is running, when `pid` is known — or once the process has ended, if it ended before
-   * reporting.
+   * worker is up and `pid` is known, as the target is handed to it — or once the process has
+   * ended, if it ended before that.
    *
-   * @returns a promise that resolves once the target runs; it never rejects.
+   * @returns a promise that resolves once the target is handed to its worker; it never rejects.
    * @throws `InvalidStateError` (synchronously) when the process was started before.
    * @throws `DataCloneError` (synchronously) for an argument that cannot go to the worker — a
    * lock or shared memory with `kind: 'process'`, a function.
@@ -285,32 +288,32 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
    */
   start(): Promise<void> {
     if (this.#state !== 'initial') throw new InvalidStateError('cannot start a process twice')
-    const prepared = prepareCall(this.#target, this.#args, this.kind, {
-      always: true,
-      reportPid: true,
-    })
+    // An argument that cannot reach the worker fails here, before any worker starts.
+    prepareCall(this.#target, this.#args, this.kind).release?.()
     const executor: PoolExecutor =
       this.kind === 'process'
         ? new ProcessPoolExecutor({ maxWorkers: 1 })
         : new ThreadPoolExecutor({ maxWorkers: 1, gracePeriod: THREAD_STOP_GRACE })
+    let pid: TaskFuture<number>
     let future: TaskFuture<unknown>
     try {
-      future = executor.submit(prepared.task, ...prepared.args)
+      // Its one worker runs them in turn: first the pid, then the target.
+      pid = executor.submit(workerPid)
+      future = executor.submit(this.#target, ...this.#args)
     } catch (error) {
-      prepared.release()
-      void executor.shutdown()
+      void executor.shutdown({ cancelFutures: true })
       throw error
     }
     this.#state = 'started'
     this.#future = future
-    future.onProgress((report) => {
-      if (typeof report !== 'object' || report === null || !(PID_REPORT in report)) return
-      this.#pid = (report as Record<string, number>)[PID_REPORT]
+    pid.then((value) => {
+      this.#pid = value
       this.#started.resolve()
-      if (this.#stopSignal !== undefined) this.#sendSignal()
-    })
+      // A process stopped before its pid was known gets the signal now (a thread is cancelled).
+      if (this.kind === 'process' && this.#stopSignal !== undefined) this.#sendSignal()
+    }, noop)
     future.addDoneCallback(() => {
-      void this.#finish(future, executor, prepared.release)
+      void this.#finish(future, executor)
     })
     return this.#started.promise
   }
@@ -438,17 +441,13 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
     }
   }
 
-  async #finish(
-    future: TaskFuture<unknown>,
-    executor: PoolExecutor,
-    release: () => void,
-  ): Promise<void> {
+  async #finish(future: TaskFuture<unknown>, executor: PoolExecutor): Promise<void> {
     const outcome = future.outcome
     let exitCode: number
     if (outcome === undefined || outcome.status === 'fulfilled') {
       exitCode = 0
     } else {
-      const error = restoreErrorClass(outcome.reason)
+      const error: unknown = outcome.reason
       if (error instanceof WorkerCrashedError && error.signal !== null) {
         // The name came from Node's own exit event, so it is one of Node's signals.
         exitCode = -signalNumber(error.signal as NodeJS.Signals)
@@ -466,13 +465,19 @@ export class Process<A extends readonly unknown[] = readonly unknown[]> implemen
         process.stderr.write(`Process ${this.#name}:\n${detail}\n`)
       }
     }
-    release()
     await executor.shutdown({ wait: true })
     this.#exitCode = exitCode
     this.#state = 'stopped'
     this.#started.resolve()
     this.#ended.resolve()
   }
+}
+
+/** The first task of a process's worker: the pid it runs in. Self-contained, sent by source. */
+const workerPid = (): number => process.pid
+
+function noop(): void {
+  // A worker that dies before it reports fails the target too, which ends the process.
 }
 
 function signalNumber(signal: NodeJS.Signals): number {

@@ -2,31 +2,28 @@
  * `Queue`: Python's `multiprocessing.Queue`, a first-in first-out queue that the main program
  * and tasks on either kind of pool share. The queue's items live with whoever created it
  * (usually the main thread); a `Queue` passed to a task is a handle that reaches them over a
- * local socket (see `internal/broker.ts`), so it works the same in worker threads and child
+ * local socket (see `internal/channels/broker.ts`), so it works the same in worker threads and child
  * processes.
  */
 import { checkInteger } from '@concurrent/future/internal'
 import { InvalidStateError } from '@concurrent/future'
 
-import { Broker } from './internal/broker.js'
 import {
   checkWaitingOptions,
-  failureError,
+  failureErrors,
+  linkTo,
   localCall,
+  remoteOf,
   signalsFor,
-} from './internal/channel-call.js'
-import { Client, request } from './internal/client.js'
-import {
-  defineReviver,
-  DESCRIPTOR,
-  kMarshal,
-  pack,
-  unpack,
-  type Descriptor,
-} from './internal/marshal.js'
-import { QueueState } from './internal/queue-state.js'
-import { deadlineFor } from './internal/steps.js'
-import type { Failure, Packed } from './internal/wire.js'
+  type Link as ChannelLink,
+  type Remote,
+} from './internal/channels/channel-call.js'
+import { Client, request } from './internal/channels/client.js'
+import { QueueState } from './internal/channels/queue-state.js'
+import { deadlineFor } from './internal/sync/steps.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
+import { pack, unpack } from './internal/transport/items.js'
+import type { Packed } from './internal/channels/wire.js'
 
 /**
  * Options of {@link Queue.get}.
@@ -93,12 +90,15 @@ export interface QueuePutOptions {
   readonly signal?: AbortSignal | undefined
 }
 
-type Link =
-  | { readonly local: QueueState }
-  | { readonly address: string; readonly secret: string; readonly channel: number }
+/** Where a queue's items are: in this thread, or with the owner at an address. */
+type Link = ChannelLink<QueueState>
 
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: Link | undefined
+/** A queue as it travels. */
+interface QueueData extends Remote {
+  readonly maxsize: number
+}
+
+const { readError, writeError } = failureErrors('Queue')
 
 const ITEM = 'the item put on the Queue'
 
@@ -106,8 +106,8 @@ const ITEM = 'the item put on the Queue'
  * A first-in first-out queue shared by the main program and its tasks, in worker threads and
  * in child processes alike — Python's `multiprocessing.Queue`.
  *
- * Pass it to a task as an argument (through {@link Pool} or {@link Process}) and it reconnects
- * there: both sides `put` and `get` on the same queue. Items are copied with the structured
+ * Pass it to a task as an argument (of any executor's tasks, or through {@link Pool} or
+ * {@link Process}) and it reconnects there: both sides `put` and `get` on the same queue. Items are copied with the structured
  * clone algorithm (as worker messages are), so a consumer never shares an object with its
  * producer; items from one producer come out in the order it put them.
  *
@@ -159,12 +159,18 @@ export class Queue<T = unknown> {
    * limit.
    * @throws TypeError/RangeError when `maxsize` is not an integer from 0 up.
    */
-  constructor(maxsize = 0) {
-    const link = reviving
-    reviving = undefined
+  constructor(maxsize?: number)
+  /** @internal */
+  constructor(adopt: Adopt<{ readonly link: Link; readonly maxsize: number }>)
+  constructor(maxsize: number | Adopt<{ readonly link: Link; readonly maxsize: number }> = 0) {
+    if (maxsize instanceof Adopt) {
+      this.maxsize = maxsize.state.maxsize
+      this.#link = maxsize.state.link
+      return
+    }
     checkInteger(maxsize, 'maxsize', 0, { infinite: true })
     this.maxsize = maxsize === Infinity ? 0 : maxsize
-    this.#link = link ?? { local: new QueueState(maxsize === 0 ? Infinity : maxsize) }
+    this.#link = { local: new QueueState(maxsize === 0 ? Infinity : maxsize) }
   }
 
   /**
@@ -244,12 +250,12 @@ export class Queue<T = unknown> {
         signals,
         readError,
       )
-      return unpack(value) as T
+      return (await unpack(value)) as T
     }
     return request<T>(
       Client.for(link.address, link.secret),
       { type: 'get', channel: link.channel, block, timeout: options.timeout },
-      { signals, error: readError, decode: unpack as (value: unknown) => T },
+      { signals, error: readError, decode: unpack as (value: unknown) => Promise<T> },
     )
   }
 
@@ -348,19 +354,8 @@ export class Queue<T = unknown> {
   }
 
   /** @internal */
-  [kMarshal](): Descriptor {
-    const link = this.#link
-    if ('local' in link) {
-      const broker = Broker.current()
-      return {
-        [DESCRIPTOR]: 'Queue',
-        address: broker.address,
-        secret: broker.secret,
-        channel: broker.publish(link.local),
-        maxsize: this.maxsize,
-      }
-    }
-    return { [DESCRIPTOR]: 'Queue', ...link, maxsize: this.maxsize }
+  [kEncode](): QueueData {
+    return { ...remoteOf(this.#link), maxsize: this.maxsize }
   }
 
   #checkOpen(): void {
@@ -368,23 +363,10 @@ export class Queue<T = unknown> {
   }
 }
 
-function readError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Queue', true, cause)
-}
-
-function writeError(failure: Failure, cause?: unknown): Error {
-  return failureError(failure, 'Queue', false, cause)
-}
-
-defineReviver('Queue', (descriptor) => {
-  const { address, secret, channel, maxsize } = descriptor as unknown as {
-    address: string
-    secret: string
-    channel: number
-    maxsize: number
-  }
-  const broker = Broker.existing()
-  const state = broker?.address === address ? broker.state(channel) : undefined
-  reviving = state?.kind === 'queue' ? { local: state } : { address, secret, channel }
-  return new Queue(maxsize)
-})
+registerHandle(
+  Queue,
+  'Queue',
+  new URL('./queue.js', import.meta.url).href,
+  ({ maxsize, ...remote }: QueueData) =>
+    new Queue(new Adopt({ link: linkTo('queue', remote), maxsize })),
+)

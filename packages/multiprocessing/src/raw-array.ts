@@ -20,10 +20,11 @@ import {
  * or a copy of `initializer`.
  *
  * The result is a typed array (`Int32Array` for `'i'`, `Float64Array` for `'d'`…) over a
- * `SharedArrayBuffer`. Pass it to tasks of a {@link Pool} or {@link Process} with
- * `kind: 'thread'` and they all see the same elements; it has no lock (hence "raw"): guard
- * read-modify-write sequences with a {@link Lock}. A child process shares no memory, so handing
- * it to a task with `kind: 'process'` throws `DataCloneError` at the call site.
+ * `SharedArrayBuffer`. Pass it to tasks on worker threads (a `ThreadPoolExecutor`, or a
+ * {@link Pool} or {@link Process} with `kind: 'thread'`) and they all see the same elements; it
+ * has no lock (hence "raw"): guard read-modify-write sequences with a {@link Lock}. A child
+ * process shares no memory, so handing it to a task in a process throws `DataCloneError` at
+ * the call site.
  *
  * @param typecode - the element type, a Python `array` typecode.
  * @param sizeOrInitializer - the number of elements, or the elements themselves.

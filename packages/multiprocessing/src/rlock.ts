@@ -2,18 +2,12 @@
  * `RLock`: Python's `multiprocessing.RLock`, a reentrant lock in shared memory.
  */
 import { InvalidStateError } from '@concurrent/future'
+import type { Destination } from '@concurrent/worker'
 
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import type { Steps } from './internal/sync/steps.js'
 import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { runAsync, runBlocking, type Steps } from './internal/steps.js'
-import {
-  acquireOptions,
-  held,
-  holdTimeout,
   isLocked,
   kAcquireSteps,
   kIsOwned,
@@ -21,17 +15,14 @@ import {
   kRestoreSteps,
   lockSteps,
   me,
-  threadOnlyDescriptor,
+  sharedBuffer,
+  sharedWords,
   unlock,
-  type AcquireOptions,
-} from './internal/sync.js'
+} from './internal/sync/atomics.js'
 
 const STATE = 0
 const OWNER = 1
 const COUNT = 2
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * A reentrant lock that worker threads and the main thread share — Python's
@@ -56,84 +47,16 @@ let reviving: SharedArrayBuffer | undefined
  * ```
  * @category Synchronization
  */
-export class RLock {
-  readonly #buffer: SharedArrayBuffer
+export class RLock extends Acquirable {
   readonly #view: Int32Array
 
   /** Creates an unlocked reentrant lock. */
-  constructor() {
-    this.#buffer = reviving ?? new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT)
-    reviving = undefined
-    this.#view = new Int32Array(this.#buffer)
-  }
-
-  /**
-   * Takes the lock, or takes it once more if this thread holds it; blocks the calling thread
-   * while another holds it.
-   *
-   * @returns `true` once taken; `false` when another thread held it and `block: false`, or
-   * when `timeout` passed first.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @throws TypeError/RangeError for invalid options.
-   * @example
-   * ```ts
-   * lock.acquire()
-   * try {
-   *   update()
-   * } finally {
-   *   lock.release()
-   * }
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this[kAcquireSteps](block, deadline))
-  }
-
-  /**
-   * Takes the lock (or once more), waiting without blocking the event loop.
-   *
-   * @returns a promise for `true` once taken, `false` as for {@link RLock.acquire}.
-   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
-   * @example
-   * ```ts
-   * if (await lock.acquireAsync({ timeout: 1_000 })) lock.release()
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this[kAcquireSteps](block, deadline), options.signal)
-  }
-
-  /**
-   * Takes the lock (blocking) and returns a handle that releases it once when disposed:
-   * `using _held = lock.hold()` is Python's `with lock:`.
-   *
-   * @returns a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = lock.hold()
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout('RLock', options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Takes the lock (awaiting) and returns a handle that releases it once when disposed.
-   *
-   * @returns a promise for a disposable that releases the lock once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _held = await lock.holdAsync()
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout('RLock', options)
-    return held(() => this.release())
+  constructor()
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(adopt?: Adopt<SharedArrayBuffer>) {
+    super()
+    this.#view = sharedWords(adopt, 3)
   }
 
   /**
@@ -145,7 +68,7 @@ export class RLock {
    * lock.release()
    * ```
    */
-  release(): void {
+  override release(): void {
     const view = this.#view
     if (!isLocked(view, STATE) || Atomics.load(view, OWNER) !== me) {
       throw new InvalidStateError('cannot release an RLock that this thread does not hold')
@@ -169,7 +92,7 @@ export class RLock {
   }
 
   /** @internal */
-  *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
+  override *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const view = this.#view
     if (Atomics.load(view, OWNER) === me && isLocked(view, STATE)) {
       Atomics.add(view, COUNT, 1)
@@ -206,12 +129,14 @@ export class RLock {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    return threadOnlyDescriptor(context, 'RLock', 'an RLock', () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    return sharedBuffer(this.#view, destination, 'an RLock')
   }
 }
 
-defineReviver('RLock', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new RLock()
-})
+registerHandle(
+  RLock,
+  'RLock',
+  new URL('./rlock.js', import.meta.url).href,
+  (buffer: SharedArrayBuffer) => new RLock(new Adopt(buffer)),
+)

@@ -2,28 +2,16 @@
  * `Semaphore` and `BoundedSemaphore`: Python's counting semaphores, in shared memory.
  */
 import { checkInteger } from '@concurrent/future/internal'
+import type { Destination } from '@concurrent/worker'
 
-import {
-  defineReviver,
-  kMarshal,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { expired, runAsync, runBlocking, type Steps } from './internal/steps.js'
-import {
-  acquireOptions,
-  held,
-  holdTimeout,
-  threadOnlyDescriptor,
-  type AcquireOptions,
-} from './internal/sync.js'
+import { Acquirable } from './internal/sync/acquirable.js'
+import { expired, type Steps } from './internal/sync/steps.js'
+import { kAcquireSteps, sharedBuffer } from './internal/sync/atomics.js'
+import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 
 const VALUE = 0
 /** The initial value, which a bounded semaphore never exceeds; `-1` for an unbounded one. */
 const BOUND = 1
-
-/** Set by the reviver for the one constructor call it makes. */
-let reviving: SharedArrayBuffer | undefined
 
 /**
  * A counter that `acquire` decrements, waiting while it is zero, and `release` increments —
@@ -54,8 +42,7 @@ let reviving: SharedArrayBuffer | undefined
  * ```
  * @category Synchronization
  */
-export class Semaphore {
-  readonly #buffer: SharedArrayBuffer
+export class Semaphore extends Acquirable {
   readonly #view: Int32Array
 
   /**
@@ -64,93 +51,24 @@ export class Semaphore {
    * @param value - the initial count.
    * @throws TypeError/RangeError when `value` is not an integer from 0 up.
    */
-  constructor(value = 1) {
-    const buffer = reviving
-    reviving = undefined
-    if (buffer === undefined) {
-      checkInteger(value, 'value', 0)
-      this.#buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)
-      this.#view = new Int32Array(this.#buffer)
-      this.#view[VALUE] = value
-      this.#view[BOUND] = this.bounded ? value : -1
-    } else {
-      this.#buffer = buffer
-      this.#view = new Int32Array(buffer)
+  constructor(value?: number)
+  /** @internal */
+  constructor(adopt: Adopt<SharedArrayBuffer>)
+  constructor(value: number | Adopt<SharedArrayBuffer> = 1) {
+    super()
+    if (value instanceof Adopt) {
+      this.#view = new Int32Array(value.state)
+      return
     }
+    checkInteger(value, 'value', 0)
+    this.#view = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT))
+    this.#view[VALUE] = value
+    this.#view[BOUND] = this.bounded ? value : -1
   }
 
   /** Whether `release` refuses to go above the initial value ({@link BoundedSemaphore}). */
   protected get bounded(): boolean {
     return false
-  }
-
-  /**
-   * Decrements the counter, blocking the calling thread while it is zero.
-   *
-   * @returns `true` once decremented; `false` when it was zero and `block: false`, or when
-   * `timeout` passed first.
-   * @throws `CancelledError` when the task calling it is cancelled while it waits.
-   * @throws TypeError/RangeError for invalid options.
-   * @example
-   * ```ts
-   * if (slots.acquire({ timeout: 1_000 })) {
-   *   try {
-   *     work()
-   *   } finally {
-   *     slots.release()
-   *   }
-   * }
-   * ```
-   */
-  acquire(options: AcquireOptions = {}): boolean {
-    const { block, deadline } = acquireOptions(options)
-    return runBlocking(this.#acquireSteps(block, deadline))
-  }
-
-  /**
-   * Decrements the counter, waiting without blocking the event loop while it is zero.
-   *
-   * @returns a promise for `true` once decremented, `false` as for {@link Semaphore.acquire}.
-   * @throws `signal.reason` (or the task's `CancelledError`) when the wait is given up.
-   * @example
-   * ```ts
-   * await slots.acquireAsync()
-   * ```
-   */
-  async acquireAsync(options: AcquireOptions = {}): Promise<boolean> {
-    const { block, deadline } = acquireOptions(options)
-    return runAsync(this.#acquireSteps(block, deadline), options.signal)
-  }
-
-  /**
-   * Acquires (blocking) and returns a handle that releases once when disposed:
-   * `using _slot = semaphore.hold()` is Python's `with semaphore:`.
-   *
-   * @returns a disposable that releases once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _slot = slots.hold()
-   * ```
-   */
-  hold(options: Omit<AcquireOptions, 'block'> = {}): Disposable {
-    if (!this.acquire(options)) throw holdTimeout(this.constructor.name, options)
-    return held(() => this.release())
-  }
-
-  /**
-   * Acquires (awaiting) and returns a handle that releases once when disposed.
-   *
-   * @returns a promise for a disposable that releases once.
-   * @throws `TimeoutError` when `timeout` passes first.
-   * @example
-   * ```ts
-   * using _slot = await slots.holdAsync()
-   * ```
-   */
-  async holdAsync(options: Omit<AcquireOptions, 'block'> = {}): Promise<Disposable> {
-    if (!(await this.acquireAsync(options))) throw holdTimeout(this.constructor.name, options)
-    return held(() => this.release())
   }
 
   /**
@@ -164,7 +82,7 @@ export class Semaphore {
    * slots.release()
    * ```
    */
-  release(n = 1): void {
+  override release(n = 1): void {
     checkInteger(n, 'n', 1)
     const view = this.#view
     const bound = Atomics.load(view, BOUND)
@@ -194,12 +112,16 @@ export class Semaphore {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    const type = this.bounded ? 'BoundedSemaphore' : 'Semaphore'
-    return threadOnlyDescriptor(context, type, `a ${type}`, () => ({ buffer: this.#buffer }))
+  [kEncode](destination: Destination): SharedArrayBuffer {
+    return sharedBuffer(
+      this.#view,
+      destination,
+      this.bounded ? 'a BoundedSemaphore' : 'a Semaphore',
+    )
   }
 
-  *#acquireSteps(block: boolean, deadline: number | undefined): Steps<boolean> {
+  /** @internal */
+  override *[kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean> {
     const view = this.#view
     for (;;) {
       const value = Atomics.load(view, VALUE)
@@ -238,12 +160,16 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-defineReviver('Semaphore', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new Semaphore()
-})
-
-defineReviver('BoundedSemaphore', (descriptor) => {
-  reviving = descriptor['buffer'] as SharedArrayBuffer
-  return new BoundedSemaphore()
-})
+const module = new URL('./semaphore.js', import.meta.url).href
+registerHandle(
+  Semaphore,
+  'Semaphore',
+  module,
+  (buffer: SharedArrayBuffer) => new Semaphore(new Adopt(buffer)),
+)
+registerHandle(
+  BoundedSemaphore,
+  'BoundedSemaphore',
+  module,
+  (buffer: SharedArrayBuffer) => new BoundedSemaphore(new Adopt(buffer)),
+)

@@ -4,17 +4,11 @@
  */
 import { InvalidStateError } from '@concurrent/future'
 import { describe } from '@concurrent/future/internal'
+import type { Destination } from '@concurrent/worker'
 
 import { Lock } from './lock.js'
 import { RLock } from './rlock.js'
-import {
-  defineReviver,
-  kMarshal,
-  reviveDescriptor,
-  type Descriptor,
-  type MarshalContext,
-} from './internal/marshal.js'
-import { threadOnlyDescriptor } from './internal/sync.js'
+import { Adopt, kEncode, registerHandle, threadOnly } from './internal/transport/handles.js'
 import {
   arrayTypeOf,
   isBigCode,
@@ -46,15 +40,25 @@ export interface ValueOptions {
   readonly lock?: boolean | Lock | RLock | undefined
 }
 
-/** Set by the factories and the reviver for the one constructor call they make. */
-let creating:
-  { typecode: Typecode; array: TypedArrayFor<Typecode>; lock: Lock | RLock | undefined } | undefined
+/** A shared value's state: its number's array over shared memory, and its lock. */
+interface ValueState<C extends Typecode> {
+  readonly typecode: C
+  readonly array: TypedArrayFor<C>
+  readonly lock: Lock | RLock | undefined
+}
+
+/** A shared value as it travels: its lock travels by its own codec. */
+interface ValueData {
+  readonly typecode: Typecode
+  readonly buffer: SharedArrayBuffer
+  readonly lock: Lock | RLock | null
+}
 
 /**
  * One number in shared memory, read and written through `.value` — what Python's `Value()` and
  * `RawValue()` return. Create it with {@link Value} (guarded by a lock) or {@link RawValue}
- * (unguarded), and pass it to tasks of a {@link Pool} or {@link Process} with
- * `kind: 'thread'`: every thread sees the same number.
+ * (unguarded), and pass it to tasks on worker threads — a `ThreadPoolExecutor`, or a
+ * {@link Pool} or {@link Process} with `kind: 'thread'`: every thread sees the same number.
  *
  * With a lock, each read and each write of `.value` takes the lock on its own, as Python's
  * synchronized wrapper does; so `counter.value += 1` (a read, then a write) can still lose
@@ -89,14 +93,13 @@ export class SharedValue<C extends Typecode = Typecode> {
    *
    * @internal
    */
-  constructor() {
-    if (creating === undefined) {
+  constructor(adopt?: Adopt<ValueState<C>>) {
+    if (!(adopt instanceof Adopt)) {
       throw new TypeError('Create a shared value with Value() or RawValue()')
     }
-    const { typecode, array, lock } = creating
-    creating = undefined
-    this.typecode = typecode as C
-    this.#array = array as TypedArrayFor<C>
+    const { typecode, array, lock } = adopt.state
+    this.typecode = typecode
+    this.#array = array
     this.#lock = lock
   }
 
@@ -154,13 +157,13 @@ export class SharedValue<C extends Typecode = Typecode> {
   }
 
   /** @internal */
-  [kMarshal](context: MarshalContext): Descriptor {
-    const what = `a shared Value ('${this.typecode}')`
-    return threadOnlyDescriptor(context, 'Value', what, () => ({
+  [kEncode](destination: Destination): ValueData {
+    threadOnly(destination, `a shared Value ('${this.typecode}')`)
+    return {
       typecode: this.typecode,
-      buffer: this.#array.buffer,
-      lock: this.#lock === undefined ? null : this.#lock[kMarshal](context),
-    }))
+      buffer: this.#array.buffer as SharedArrayBuffer,
+      lock: this.#lock ?? null,
+    }
   }
 }
 
@@ -235,21 +238,19 @@ function create<C extends Typecode>(
 ): SharedValue<C> {
   const ArrayType = arrayTypeOf(typecode)
   const array = new ArrayType(new SharedArrayBuffer(ArrayType.BYTES_PER_ELEMENT))
-  creating = { typecode, array, lock }
-  const shared = new SharedValue<C>()
+  const shared = new SharedValue<C>(new Adopt({ typecode, array: array as TypedArrayFor<C>, lock }))
   if (value !== undefined) shared.value = value
   return shared
 }
 
-defineReviver('Value', (descriptor) => {
-  const typecode = descriptor['typecode'] as Typecode
-  const ArrayType = arrayTypeOf(typecode)
-  const lock =
-    descriptor['lock'] === null ? undefined : (reviveDescriptor(descriptor['lock']) as Lock | RLock)
-  creating = {
-    typecode,
-    array: new ArrayType(descriptor['buffer'] as SharedArrayBuffer),
-    lock,
-  }
-  return new SharedValue()
-})
+registerHandle(
+  SharedValue,
+  'Value',
+  new URL('./value.js', import.meta.url).href,
+  ({ typecode, buffer, lock }: ValueData) => {
+    const ArrayType = arrayTypeOf(typecode)
+    return new SharedValue(
+      new Adopt({ typecode, array: new ArrayType(buffer), lock: lock ?? undefined }),
+    )
+  },
+)

@@ -1,18 +1,21 @@
 /**
  * Every error class this package owns: a stable name, its place in the prototype chain, a
- * useful default message, and `cause` passed through.
+ * useful default message, `cause` passed through, and its class kept when a task throws it.
  */
-import { describe, expect, it } from 'vitest'
-
-// From the source, with the internal helper: one copy of the classes for both.
+import { ThreadPoolExecutor } from '@concurrent/executors'
 import {
   BrokenBarrierError,
   BrokenPipeError,
   EmptyError,
   EOFError,
   FullError,
-  restoreErrorClass,
-} from '../src/errors.js'
+  taskModule,
+} from '@concurrent/multiprocessing'
+import { describe, expect, it } from 'vitest'
+
+const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
+  new URL('./fixtures/tasks.ts', import.meta.url),
+)
 
 describe.each([
   { Class: EmptyError, name: 'EmptyError', message: 'the queue is empty' },
@@ -37,11 +40,11 @@ describe.each([
     expect(String(new Class('custom'))).toBe(`${name}: custom`)
   })
 
-  it('gets its class back after crossing from a worker as a plain Error with its name', () => {
-    const crossed = Object.assign(new Error('from a worker'), { name })
-    const wrapper = new Error('outer', { cause: crossed })
-    restoreErrorClass(wrapper)
-    expect(crossed).toBeInstanceOf(Class)
-    expect(crossed.message).toBe('from a worker')
+  it('reaches the caller as its class when a task on any executor throws it', async () => {
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 1 })
+    const error = await pool.submit(tasks.throwOwnError, name).exception()
+    expect(error).toBeInstanceOf(Class)
+    expect((error as Error).message).toBe('from a worker')
+    expect((error as Error).cause).toBeInstanceOf(Class)
   })
 })

@@ -6,6 +6,8 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
+import { range } from '@concurrent/test-utils'
+
 import {
   AsyncResult,
   BrokenExecutorError,
@@ -26,11 +28,6 @@ import {
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
 )
-
-function range(start: number, stop?: number): number[] {
-  const [from, to] = stop === undefined ? [0, start] : [start, stop]
-  return Array.from({ length: to - from }, (_, i) => from + i)
-}
 
 afterEach(() => {
   vi.restoreAllMocks()
@@ -322,7 +319,7 @@ describe('Pool', () => {
     const lock = new Lock()
     expect(() => processes.applyAsync(tasks.tryAcquire, [lock, 10])).toThrow(DataCloneError)
     await expect(processes.map(tasks.readValue as never, [lock])).rejects.toThrow(
-      /item 0 of the input is a Lock/,
+      /Argument 1 of `readValue` is a Lock/,
     )
     await using threads = new Pool({ processes: 1, kind: 'thread' })
     expect(await threads.apply(tasks.tryAcquire, [lock, 10])).toBe(true)

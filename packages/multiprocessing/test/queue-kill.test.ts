@@ -21,7 +21,6 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { ThreadPoolExecutor } from '@concurrent/executors'
 import { Process, Queue, RawArray, taskModule } from '@concurrent/multiprocessing'
 
-import { prepareCall } from '../dist/internal/prepare.js'
 import type { Numbered } from './fixtures/tasks.js'
 
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
@@ -147,16 +146,14 @@ describe('a queue whose consumer is killed while items are in transit', () => {
       // A grace period of 0: the interrupt terminates the worker at the next timer tick,
       // wherever its thread is (reading an item, handing it over), as a crash would.
       const executor = new ThreadPoolExecutor({ maxWorkers: 1, gracePeriod: 0 })
-      const call = prepareCall(tasks.consumeIntoMemory, [queue, seen, ITEMS], 'thread')
       try {
-        const future = executor.submit(call.task, ...call.args)
+        const future = executor.submit(tasks.consumeIntoMemory, queue, seen, ITEMS)
         await until(() => Atomics.load(seen, ITEMS) === 1 || future.done())
         await sleep(random() * SPREAD_MS)
         future.cancel({ interrupt: true })
         await future.exception().catch(() => undefined)
       } finally {
         await executor.shutdown()
-        call.release()
       }
       const consumed = new Set(
         Array.from({ length: ITEMS }, (_, id) => id).filter((id) => Atomics.load(seen, id) === 1),

@@ -3,7 +3,8 @@
  * Future keeps its state in private fields, so `toEqual` finds any two futures equal.
  */
 import type { Future } from '@concurrent/future'
-import type { FutureIterable } from '@concurrent/wait'
+
+export { collect } from '@concurrent/test-utils'
 
 const names = new WeakMap<Future<unknown>, string>()
 
@@ -33,15 +34,6 @@ export function complete<T>(future: Future<T>, value: T): void {
 export function fail(future: Future<unknown>, error: unknown): void {
   if (future.state === 'pending') future.setRunningOrNotifyCancel()
   future.setException(error)
-}
-
-/** Every future the iterable hands out, in order, pushed to `into` as the loop goes. */
-export async function collect<T>(
-  iterable: FutureIterable<T>,
-  into: Array<Future<T>> = [],
-): Promise<Array<Future<T>>> {
-  for await (const future of iterable) into.push(future)
-  return into
 }
 
 export interface Observed<T> {

@@ -32,7 +32,8 @@ const kClassId = Symbol.for('concurrent.classId')
  *   encode: (point) => [point.x, point.y],
  *   decode: ([x, y]) => new Point(x, y),
  * }
- * registerClass(Point, { id: 'my-app:Point', codec })
+ * // A worker whose task module never imported this module imports it to rebuild a Point.
+ * registerClass(Point, { id: 'my-app:Point', codec, module: import.meta.url })
  * ```
  * @category Executors
  */
@@ -44,7 +45,12 @@ export interface ClassCodec<T, D> {
    * `'channel'` (a queue or a pipe, whose wire copies bytes).
    * @param onRelease - registers what to run once the receiver is done with the value (its
    * task ended).
-   * @throws `DataCloneError` when the instance cannot go to `destination`.
+   * @returns data structured clone can copy; it may hold instances of registered classes,
+   * which travel by their own codecs.
+   * @throws `DataCloneError` when the instance cannot go to `destination`. Its message says
+   * what the instance is and why it cannot go, as the end of a sentence that names the place:
+   * `'a Lock, which lives in shared memory…'` reaches the caller as
+   * ``Argument 1 of `task` is a Lock, which lives in shared memory…``.
    */
   encode(instance: T, destination: Destination, onRelease: (release: () => void) => void): D
   /** Rebuilds an instance from what `encode` made. */
@@ -94,6 +100,15 @@ export interface RegisterClassOptions<T> {
    * @defaultValue none
    */
   readonly codec?: ClassCodec<T, unknown> | undefined
+  /**
+   * The URL of a module that registers the class (usually the `import.meta.url` of the module
+   * that calls `registerClass`). A worker that receives an instance before anything there has
+   * registered the class — its task module imports only the class's type — imports this module
+   * first, so that it can rebuild the instance. Only meaningful with a `codec`.
+   *
+   * @defaultValue none: the task module must import the class's module itself
+   */
+  readonly module?: string | undefined
 }
 
 /** A registered class. @internal */
@@ -101,6 +116,8 @@ export interface RegisteredClass {
   readonly id: string
   readonly ctor: abstract new (...args: never[]) => unknown
   readonly codec: ClassCodec<unknown, unknown> | undefined
+  /** The URL of a module that registers it, for a receiver that does not know it yet. */
+  readonly module: string | undefined
 }
 
 interface Registry {
@@ -124,7 +141,8 @@ const registry = ((globalThis as { [registryKey]?: Registry })[registryKey] ??= 
  *
  * @param ctor - the class.
  * @param options - its id and, for objects structured clone cannot copy, its codec.
- * @throws TypeError when `ctor` is not a class or function, or `id` is not a non-empty string.
+ * @throws TypeError when `ctor` is not a class or function, `id` is not a non-empty string, or
+ *   `module` is not a string.
  * @example
  * ```ts
  * // errors.ts, imported by the task module and by the program
@@ -154,10 +172,16 @@ export function registerClass<T>(
       `Expected \`id\` to be a non-empty string (the class has no name: pass one), got \`${String(id)}\` (${typeof id})`,
     )
   }
+  const { module } = options
+  if (module !== undefined && typeof module !== 'string') {
+    throw new TypeError(
+      `Expected \`module\` to be a module URL string (such as \`import.meta.url\`), got \`${String(module)}\` (${typeof module})`,
+    )
+  }
   markClass(ctor, id)
   if (registry.byId.has(id)) return
   const codec = options.codec as ClassCodec<unknown, unknown> | undefined
-  registry.byId.set(id, { id, ctor, codec })
+  registry.byId.set(id, { id, ctor, codec, module })
   if (codec !== undefined) registry.withCodec++
 }
 

@@ -25,16 +25,31 @@ export type {
 export { checkCloneable, findUncloneable } from './internal/cloneable.js'
 export { decodeError, encodeError, type EncodedError } from './internal/error-codec.js'
 export {
+  decodeValue,
+  encodeValue,
+  isHandleList,
+  loadCodecs,
+  sharedMemoryReason,
+  type Encoded,
+  type HandlePath,
+} from './internal/marshal.js'
+export {
   CALLER_STACKS_PER_TURN,
   captureCaller,
   prepareCall,
   prepareChunk,
+  prepareInitializer,
   taskKey,
   taskSpecOf,
   type Runtime,
 } from './internal/prepare.js'
 export type { TaskSpec } from './internal/protocol.js'
 export { invoke, lookup as lookupTask, type Invocation, type Work } from './internal/run.js'
-export { runInTaskContext, type TaskContext } from './task-context.js'
+export { atTaskEnd, runInTaskContext, type TaskContext } from './task-context.js'
 export { transferListOf } from './transfer.js'
-export { MAX_START_FAILURES, WorkerBackend, type WorkerBackendOptions } from './worker-backend.js'
+export {
+  MAX_START_FAILURES,
+  WorkerBackend,
+  type Initializer,
+  type WorkerBackendOptions,
+} from './worker-backend.js'

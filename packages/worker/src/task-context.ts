@@ -22,6 +22,8 @@ import { CancelToken } from '@concurrent/cancellation'
 export interface TaskContext {
   readonly token: CancelToken
   readonly progress: (value: unknown) => void
+  /** What runs when the task ends, before its result leaves (see {@link atTaskEnd}). */
+  atEnd?: Set<() => void> | undefined
 }
 
 interface SharedState {
@@ -69,6 +71,43 @@ export function enterTaskContext(context: TaskContext): void {
  */
 export function exitTaskContext(): void {
   state.exclusive = undefined
+}
+
+/**
+ * Runs `fn` once the task running now ends, before its result leaves for the caller: for what
+ * the task's code leaves to finish in the background (a queue handle confirming the items the
+ * task took), which must not wait for an event loop turn that may never come once the task is
+ * over. Registering the same function twice runs it once.
+ *
+ * @returns `false` outside a task (nothing is registered).
+ * @internal
+ */
+export function atTaskEnd(fn: () => void): boolean {
+  const context = currentContext()
+  if (context === undefined) return false
+  ;(context.atEnd ??= new Set()).add(fn)
+  return true
+}
+
+/**
+ * Runs what was registered with {@link atTaskEnd} for `context`; a function that throws is
+ * reported as a warning and the others still run.
+ *
+ * @internal
+ */
+export function endTask(context: TaskContext): void {
+  const atEnd = context.atEnd
+  if (atEnd === undefined) return
+  context.atEnd = undefined
+  for (const fn of atEnd) {
+    try {
+      fn()
+    } catch (error) {
+      process.emitWarning(`A task's end-of-task hook threw: ${String(error)}`, {
+        code: 'CONCURRENT_TASK_END',
+      })
+    }
+  }
 }
 
 function currentContext(): TaskContext | undefined {

@@ -31,6 +31,7 @@ import { BrokenExecutorError, WorkerCrashedError, type ChunkResult } from '@conc
 
 import { DataCloneError, WorkerStartError } from './errors.js'
 import type { Call, CallOutcome, Runner, RunningCall } from './internal/call.js'
+import type { HandlePath } from './internal/marshal.js'
 import { decodeError } from './internal/error-codec.js'
 import {
   CLAIM_STARTED,
@@ -64,9 +65,24 @@ export interface WorkerBackendOptions {
   readonly resourceLimits?: ResourceLimits | undefined
   readonly execArgv?: readonly string[] | undefined
   readonly env?: Readonly<Record<string, string>> | undefined
-  readonly initializer?: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+  /** The initializer, prepared as a call's arguments are (`prepareInitializer`). */
+  readonly initializer?: Initializer | undefined
   /** Replace a worker once it has run this many calls. */
   readonly maxTasksPerChild?: number | undefined
+}
+
+/**
+ * A pool's initializer, ready for its workers.
+ *
+ * @internal
+ */
+export interface Initializer {
+  readonly task: TaskSpec
+  readonly args: readonly unknown[]
+  /** Where `args` holds handles, revived in each worker. */
+  readonly handles?: readonly HandlePath[] | undefined
+  /** Runs once the workers are gone (what encoding the handles opened, it closes). */
+  readonly release?: (() => void) | undefined
 }
 
 /** A signal's name (`'SIGKILL'`). */
@@ -163,7 +179,13 @@ export class WorkerBackend implements Runner<TaskSpec> {
 
   constructor(options: WorkerBackendOptions) {
     this.#options = options
-    this.#boot = { init: options.initializer }
+    const init = options.initializer
+    this.#boot = {
+      init:
+        init === undefined
+          ? undefined
+          : { task: init.task, args: init.args, ...(init.handles && { handles: init.handles }) },
+    }
     liveBackends.add(this)
     this.#ensureMinimum()
   }
@@ -232,6 +254,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     this.#idle.length = 0
     return Promise.all(gone).then(() => {
       liveBackends.delete(this)
+      this.#options.initializer?.release?.()
     })
   }
 
@@ -277,14 +300,12 @@ export class WorkerBackend implements Runner<TaskSpec> {
       ended: undefined,
     }
     const { packing, args, transfer } = pack(slots)
-    const message: RunMessage = {
-      type: 'run',
-      id: first,
-      task: (slots[0] as Slot).call.task,
-      packing,
-      args,
-      shared,
-    }
+    const { task, handles } = (slots[0] as Slot).call
+    // A call with handles travels alone (the executor never batches it).
+    const message: RunMessage =
+      handles === undefined
+        ? { type: 'run', id: first, task, packing, args, shared }
+        : { type: 'run', id: first, task, packing, args, shared, handles }
     clearTimeout(worker.idleTimer)
     try {
       worker.transport?.post(message, transfer)

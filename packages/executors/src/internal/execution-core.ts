@@ -208,8 +208,15 @@ export class ExecutionCore<T> {
     options: TaskOptions,
     onYield?: (value: unknown) => void,
   ): TaskFuture<R> {
-    this.checkOpen()
-    if (this.#waiting() >= this.#options.maxQueue) throw new QueueFullError(this.#options.maxQueue)
+    try {
+      this.checkOpen()
+      if (this.#waiting() >= this.#options.maxQueue) {
+        throw new QueueFullError(this.#options.maxQueue)
+      }
+    } catch (error) {
+      call.release?.()
+      throw error
+    }
     const future = new TaskFuture<R>()
     const listener = {
       progress: (value: unknown) => future.emitProgress(value),
@@ -219,7 +226,7 @@ export class ExecutionCore<T> {
     const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
     const { signal } = options
     if (signal?.aborted === true) {
-      item.state = DONE
+      this.#move(item, DONE)
       future.setException(signal.reason)
       this.#failed++
       return future
@@ -320,6 +327,9 @@ export class ExecutionCore<T> {
     if (from === 'running') this.#runningItems.delete(item)
     else if (next.kind === 'running') this.#runningItems.add(item)
     item.state = next
+    // Over for good, however it ended (settled, cancelled while queued, drained): what the
+    // call's handles opened is closed, once.
+    if (next.kind === 'done') item.call.release?.()
   }
 
   #pump(): void {
@@ -359,8 +369,8 @@ export class ExecutionCore<T> {
   /**
    * What identifies a call's task when the call may share a batch; `undefined` when it may
    * not. The one place that decides: plain calls of a worker pool's task, with no transfer
-   * list, stream, signal or timeout, in an executor whose queue and workers have no per-message
-   * limits.
+   * list, handles, stream, signal or timeout, in an executor whose queue and workers have no
+   * per-message limits.
    */
   #keyOf(call: Call<T>, options: TaskOptions): unknown {
     if (!this.#runner.batches || !this.#options.batch) return undefined
@@ -370,6 +380,7 @@ export class ExecutionCore<T> {
     if (
       call.work.kind !== 'call' ||
       call.transfer.length > 0 ||
+      call.handles !== undefined ||
       call.listener.yield !== undefined
     ) {
       return undefined

@@ -8,8 +8,10 @@
  * until it reaches the front, where `isQueued` — the owner's own record of the entry's state —
  * tells the queue to drop it. The queue never changes its entries.
  */
+import { Deque } from '@concurrent/future/internal'
+
 export class PriorityQueue<T> {
-  readonly #buckets = new Map<number, Fifo<T>>()
+  readonly #buckets = new Map<number, Deque<T>>()
   readonly #isQueued: (entry: T) => boolean
   /** Priorities present, highest first. */
   #order: number[] = []
@@ -28,7 +30,7 @@ export class PriorityQueue<T> {
   push(entry: T, priority: number): void {
     let bucket = this.#buckets.get(priority)
     if (bucket === undefined) {
-      bucket = new Fifo<T>()
+      bucket = new Deque<T>()
       this.#buckets.set(priority, bucket)
       this.#order.push(priority)
       this.#order.sort((a, b) => b - a)
@@ -51,8 +53,13 @@ export class PriorityQueue<T> {
   /** The entry `shift()` would return, left in place. */
   peek(): T | undefined {
     for (const priority of this.#order) {
-      const entry = this.#buckets.get(priority)?.peek(this.#isQueued)
-      if (entry !== undefined) return entry
+      const bucket = this.#buckets.get(priority)
+      if (bucket === undefined) continue
+      // Entries that left the queue some other way are dropped on the way to the first live one.
+      for (let entry = bucket.peek(); entry !== undefined; entry = bucket.peek()) {
+        if (this.#isQueued(entry)) return entry
+        bucket.shift()
+      }
     }
     return undefined
   }
@@ -81,41 +88,5 @@ export class PriorityQueue<T> {
     const entries: T[] = []
     for (let entry = this.shift(); entry !== undefined; entry = this.shift()) entries.push(entry)
     return entries
-  }
-}
-
-/** A first-in first-out list with O(1) `shift` and `unshift`, releasing what it hands out. */
-class Fifo<V> {
-  #items: Array<V | undefined> = []
-  #head = 0
-
-  push(value: V): void {
-    this.#items.push(value)
-  }
-
-  unshift(value: V): void {
-    if (this.#head > 0) this.#items[--this.#head] = value
-    else this.#items.unshift(value)
-  }
-
-  /** The first value that is `live`, dropping the ones before it. */
-  peek(live: (value: V) => boolean): V | undefined {
-    while (this.#head < this.#items.length) {
-      const value = this.#items[this.#head] as V
-      if (live(value)) return value
-      this.shift()
-    }
-    return undefined
-  }
-
-  shift(): V | undefined {
-    if (this.#head >= this.#items.length) return undefined
-    const value = this.#items[this.#head]
-    this.#items[this.#head++] = undefined
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return value
   }
 }

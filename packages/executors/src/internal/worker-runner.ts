@@ -4,10 +4,9 @@
  * their runtime.
  */
 import {
-  checkCloneable,
   prepareCall,
   prepareChunk,
-  taskSpecOf,
+  prepareInitializer,
   WorkerBackend,
   type Runner,
   type TaskSpec,
@@ -34,8 +33,7 @@ export function workerPool(
   const initializer =
     options.initializer === undefined
       ? undefined
-      : { task: taskSpecOf(options.initializer), args: resolved.initargs }
-  if (initializer !== undefined) checkCloneable(initializer.args, 'initializer')
+      : prepareInitializer(options.initializer, resolved.initargs, runtime)
   const runner = new WorkerBackend({
     runtime,
     name,

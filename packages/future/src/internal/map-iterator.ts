@@ -16,6 +16,7 @@ import type { ChunkResult, MapResults, ResultChunk, TaskOptions } from '../execu
 import type { Future } from '../future.js'
 import { TimeoutError } from '../errors.js'
 import { deadlineIn, setDeadline } from './deadline.js'
+import { Deque } from './deque.js'
 
 /** How the iterator submits work: bound to one executor and one task. */
 export interface MapHost<A, R, T = unknown> {
@@ -56,7 +57,7 @@ export class MapIterator<T, A, R> implements MapResults<R> {
   /** Units submitted and not yet taken by the consumer. */
   readonly #outstanding = new Set<Unit<R>>()
   /** The order the consumer takes units in: input order, or completion order. */
-  readonly #ready = new Fifo<Unit<R>>()
+  readonly #ready = new Deque<Unit<R>>()
   /** Items of the unit being yielded. */
   #items: ArrayLike<R> = []
   /** The error of the chunk being yielded, thrown once its items before it are out. */
@@ -410,36 +411,6 @@ export class MapIterator<T, A, R> implements MapResults<R> {
     } catch {
       // The input's own cleanup failed after the consumer left; there is no one to tell.
     }
-  }
-}
-
-/** A first-in first-out queue with O(1) `shift` that releases what it has handed out. */
-class Fifo<V> {
-  #items: V[] = []
-  #head = 0
-
-  push(value: V): void {
-    this.#items.push(value)
-  }
-
-  peek(): V | undefined {
-    return this.#items[this.#head]
-  }
-
-  shift(): V | undefined {
-    const value = this.#items[this.#head]
-    if (value === undefined) return undefined
-    this.#head++
-    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
-      this.#items = this.#items.slice(this.#head)
-      this.#head = 0
-    }
-    return value
-  }
-
-  clear(): void {
-    this.#items = []
-    this.#head = 0
   }
 }
 

@@ -20,10 +20,10 @@
  */
 import { Observable, Subject, takeUntil, type Subscriber } from 'rxjs'
 import { CancelledError, type Future } from '@concurrent/future'
+import { Deque } from '@concurrent/future/internal'
 
 import { BufferOverflowError } from '../errors.js'
 import { cancelAs } from './cancel.js'
-import { Queue } from './queue.js'
 
 /** How a run starts units of work: bound to one executor and one task. */
 export interface UnitHost<V, R> {
@@ -71,7 +71,7 @@ class MapRun<T, V, R> {
   readonly #subscriber: Subscriber<R>
 
   /** Source values waiting for a slot. */
-  readonly #waiting = new Queue<V>()
+  readonly #waiting = new Deque<V>()
   /** Units holding a slot: ordered, in dispatch order until emitted; unordered, until settled. */
   readonly #slots: Array<Unit<R>> = []
   /** Unordered only: settled units not yet emitted, in the order they settled. */
@@ -177,7 +177,7 @@ class MapRun<T, V, R> {
   #dispatch(): void {
     const { concurrency, chunksize } = this.#options
     while (!this.#closed && this.#slots.length < concurrency && this.#waiting.length > 0) {
-      const values = this.#waiting.take(chunksize)
+      const values = take(this.#waiting, chunksize)
       const unit = new Unit<R>()
       // Hold the slot before starting: a unit may settle synchronously, inside the start.
       this.#slots.push(unit)
@@ -286,3 +286,10 @@ async function collect<R>(iterator: AsyncIterator<R>): Promise<R[]> {
 }
 
 function noop(): void {}
+
+/** Up to `count` of the oldest values of `queue`, removed from it. */
+function take<V>(queue: Deque<V>, count: number): V[] {
+  const taken: V[] = []
+  while (taken.length < count && queue.length > 0) taken.push(queue.shift() as V)
+  return taken
+}

@@ -6,6 +6,7 @@
  */
 import type { WorkerCrashedError } from '@concurrent/future'
 
+import type { HandlePath } from './marshal.js'
 import type { TaskSpec } from './protocol.js'
 import type { AnyFunction, Work } from './run.js'
 
@@ -36,6 +37,14 @@ export interface Call<T = TaskSpec> {
   /** Where the call was submitted, joined to a task error's stack. */
   readonly callerStack: (() => string | undefined) | undefined
   readonly listener: CallListener
+  /**
+   * Where the arguments hold handles of registered classes (a `Queue`, a `Lock`), revived by
+   * the worker before the task runs: paths into the message's `args`. A call with handles
+   * travels alone, never in a batch.
+   */
+  readonly handles?: readonly HandlePath[] | undefined
+  /** Runs once the call is over for good (what encoding its handles opened, it closes). */
+  readonly release?: (() => void) | undefined
 }
 
 /**

@@ -5,16 +5,21 @@
  * function); the arguments are checked for what certainly cannot be cloned; buffers marked with
  * `transfer()` make the transfer list (threads only: processes share no memory); a slice of
  * numbers for a one-argument map is packed into one typed array, which the worker reads by
- * index as it would a list.
+ * index as it would a list. Once a class with a codec is registered in this thread (a `Queue`, a
+ * `Lock`), instances of it among the arguments are encoded as handles, for the worker to revive
+ * (see `marshal.ts`); until then arguments are not walked at all.
  */
 import { describe } from '@concurrent/future/internal'
 
+import { hasCodecs } from '../class-registry.js'
 import { DataCloneError } from '../errors.js'
 import { isTaskRef } from '../task-module.js'
 import { transferListOf } from '../transfer.js'
+import type { Initializer } from '../worker-backend.js'
 import type { PreparedCall } from './call.js'
 import { checkCloneable, findUncloneable } from './cloneable.js'
 import { inlineSpec } from './inline.js'
+import { encodeValue, type Encoded, type HandlePath } from './marshal.js'
 import type { TaskSpec } from './protocol.js'
 
 /** Where the calls are going: worker threads, or worker processes. */
@@ -56,13 +61,76 @@ export function prepareCall(
   runtime: Runtime,
 ): PreparedCall {
   const spec = taskSpecOf(task)
-  checkCloneable(args, spec.name)
-  return {
-    task: spec,
-    work: { kind: 'call', args },
-    transfer: runtime === 'thread' ? transferListOf(args) : [],
-    callerStack: captureCaller(),
+  const sent = sendableArguments(
+    args,
+    runtime,
+    spec.name,
+    (i) => `argument ${i + 1} of \`${spec.name}\``,
+  )
+  return withHandles(
+    {
+      task: spec,
+      work: { kind: 'call', args: sent.args },
+      transfer: runtime === 'thread' ? transferListOf(sent.args) : [],
+      callerStack: captureCaller(),
+    },
+    sent.encoded,
+  )
+}
+
+/**
+ * A pool's initializer with its arguments (`initargs`), prepared as a call's are: the worker
+ * revives their handles before it runs the initializer, and `release` runs once the pool's
+ * workers are gone.
+ *
+ * @throws as {@link prepareCall}.
+ * @internal
+ */
+export function prepareInitializer(
+  task: unknown,
+  args: readonly unknown[],
+  runtime: Runtime,
+): Initializer {
+  const sent = sendableArguments(
+    args,
+    runtime,
+    'initializer',
+    (i) => `argument ${i + 1} of the initializer`,
+  )
+  return withHandles({ task: taskSpecOf(task), args: sent.args }, sent.encoded)
+}
+
+/**
+ * `args` ready to send: with the instances of registered classes among them encoded as handles
+ * (once any class with a codec is registered), and checked for what certainly cannot be cloned.
+ *
+ * @throws `DataCloneError` naming the argument (what encoding opened is released first).
+ */
+function sendableArguments(
+  args: readonly unknown[],
+  runtime: Runtime,
+  task: string,
+  where: (index: number) => string,
+): { readonly args: readonly unknown[]; readonly encoded: EncodedArguments | undefined } {
+  const encoded = hasCodecs() ? encodeArguments(args, [], runtime, where) : undefined
+  const sent: readonly unknown[] = encoded?.value ?? args
+  try {
+    checkCloneable(sent, task)
+  } catch (error) {
+    encoded?.release()
+    throw error
   }
+  return { args: sent, encoded }
+}
+
+/** `prepared` with the places of its handles and what releases them, when it has any. */
+function withHandles<T extends object>(
+  prepared: T,
+  encoded: EncodedArguments | undefined,
+): T & { readonly handles?: readonly HandlePath[]; readonly release?: () => void } {
+  return encoded === undefined
+    ? prepared
+    : { ...prepared, handles: encoded.handles, release: encoded.release }
 }
 
 /**
@@ -83,22 +151,135 @@ export function prepareChunk(
   // copies a flat list many times faster than a list of one-element lists.
   let values: readonly unknown[] | undefined = single ? items : unwrapSingles(items)
   const numbers = values === undefined ? undefined : allNumbers(values)
-  if (numbers === undefined) checkChunkCloneable(values ?? items, spec.name)
-  else values = numbers as unknown as readonly unknown[]
+  let encoded: EncodedArguments | undefined
+  if (numbers === undefined && hasCodecs()) {
+    encoded =
+      values === undefined
+        ? encodeItems(items as ReadonlyArray<readonly unknown[]>, runtime, spec.name)
+        : encodeArguments(
+            values,
+            [],
+            runtime,
+            (i) => `item ${i} of a chunk of the map over \`${spec.name}\``,
+          )
+  }
+  if (encoded !== undefined) {
+    if (values === undefined) items = encoded.value
+    else values = encoded.value
+  }
+  try {
+    if (numbers === undefined) checkChunkCloneable(values ?? items, spec.name)
+    else values = numbers as unknown as readonly unknown[]
+  } catch (error) {
+    encoded?.release()
+    throw error
+  }
   const transfer =
     runtime !== 'thread'
       ? []
       : numbers !== undefined
         ? [numbers.buffer as ArrayBuffer]
         : transferListOf(values ?? (items as unknown[][]).flat())
+  return withHandles(
+    {
+      task: spec,
+      work:
+        values === undefined
+          ? { kind: 'chunk', items: items as ReadonlyArray<readonly unknown[]> }
+          : { kind: 'chunk1', items: numbers ?? values },
+      transfer,
+      callerStack: captureCaller(),
+    },
+    encoded,
+  )
+}
+
+/** Arguments with their handles encoded, the places of the handles, and what to release. */
+interface EncodedArguments {
+  readonly value: unknown[]
+  readonly handles: HandlePath[]
+  readonly release: () => void
+}
+
+/**
+ * `list` (argument lists, or a chunk's items) with the instances of registered classes in each
+ * element encoded as handles (see `marshal.ts`); `undefined` when there are none.
+ *
+ * @param prefix - the path of `list` in what the worker receives.
+ * @param where - names element `i` in errors.
+ * @throws `DataCloneError` naming the element, when one cannot go to `runtime` (what was
+ *   opened for the elements before it is released).
+ */
+function encodeArguments(
+  list: readonly unknown[],
+  prefix: readonly number[],
+  runtime: Runtime,
+  where: (index: number) => string,
+): EncodedArguments | undefined {
+  const releases: Array<() => void> = []
+  const release = (): void => {
+    for (const fn of releases.splice(0)) fn()
+  }
+  const onRelease = (fn: () => void): void => {
+    releases.push(fn)
+  }
+  let value: unknown[] | undefined
+  const handles: HandlePath[] = []
+  for (let i = 0; i < list.length; i++) {
+    const element = list[i]
+    if (typeof element !== 'object' || element === null) continue
+    let encoded: Encoded
+    try {
+      encoded = encodeValue(element, runtime, onRelease, () => where(i))
+    } catch (error) {
+      release()
+      // An argument of a call: the error says which.
+      if (prefix.length === 0 && error instanceof DataCloneError) {
+        throw new DataCloneError(error.message, i, { cause: error.cause })
+      }
+      throw error
+    }
+    if (encoded.value !== element) (value ??= list.slice())[i] = encoded.value
+    for (const path of encoded.handles) handles.push([...prefix, i, ...path])
+  }
+  if (handles.length === 0 && releases.length === 0) return undefined
+  return { value: value ?? list.slice(), handles, release }
+}
+
+/** A starmap chunk's argument lists, encoded as by {@link encodeArguments}. */
+function encodeItems(
+  items: ReadonlyArray<readonly unknown[]>,
+  runtime: Runtime,
+  task: string,
+): EncodedArguments | undefined {
+  const releases: Array<() => void> = []
+  let value: unknown[] | undefined
+  const handles: HandlePath[] = []
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const args = items[i] as readonly unknown[]
+      const encoded = encodeArguments(
+        args,
+        [i],
+        runtime,
+        (a) => `argument ${a + 1} of \`${task}\` in item ${i} of a chunk of the map`,
+      )
+      if (encoded === undefined) continue
+      releases.push(encoded.release)
+      ;(value ??= items.slice())[i] = encoded.value
+      handles.push(...encoded.handles)
+    }
+  } catch (error) {
+    for (const release of releases) release()
+    throw error
+  }
+  if (value === undefined) return undefined
   return {
-    task: spec,
-    work:
-      values === undefined
-        ? { kind: 'chunk', items: items as ReadonlyArray<readonly unknown[]> }
-        : { kind: 'chunk1', items: numbers ?? values },
-    transfer,
-    callerStack: captureCaller(),
+    value,
+    handles,
+    release: () => {
+      for (const release of releases.splice(0)) release()
+    },
   }
 }
 

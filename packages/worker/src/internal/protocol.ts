@@ -14,6 +14,7 @@
  * `FailMessage`), with its progress and streamed values before it on the same ordered channel.
  */
 import type { EncodedError } from './error-codec.js'
+import { isHandleList, type HandlePath } from './marshal.js'
 
 /**
  * How a worker finds the function to run.
@@ -53,6 +54,11 @@ export interface RunMessage {
    * n + i is call i's cancel token.
    */
   readonly shared?: SharedArrayBuffer | undefined
+  /**
+   * Where `args` holds handles of registered classes, to revive before the call runs (see
+   * `marshal.ts`). Only on a message of one call (`call`, `chunk` or `chunk1`).
+   */
+  readonly handles?: readonly HandlePath[] | undefined
 }
 
 /** Parent → worker process: stop call `id` (skip it if it has not started). */
@@ -70,7 +76,14 @@ export interface BootMessage {
 /** What a worker is started with. */
 export interface BootData {
   /** The pool's initializer, run once before the worker reports ready. */
-  readonly init: { readonly task: TaskSpec; readonly args: readonly unknown[] } | undefined
+  readonly init:
+    | {
+        readonly task: TaskSpec
+        readonly args: readonly unknown[]
+        /** Where `args` holds handles, as in a {@link RunMessage}. */
+        readonly handles?: readonly HandlePath[] | undefined
+      }
+    | undefined
 }
 
 export type ParentMessage = RunMessage | CancelMessage | BootMessage
@@ -215,15 +228,14 @@ export function parseParentMessage(raw: unknown): ParentMessage | undefined {
       return isId(message.id) &&
         isTaskSpec(message.task) &&
         typeof message.packing === 'string' &&
-        isArrayLike(message.args)
+        isArrayLike(message.args) &&
+        (message.handles === undefined || isHandleList(message.handles))
         ? (message as unknown as ParentMessage)
         : undefined
     case 'cancel':
       return isId(message.id) ? (message as unknown as ParentMessage) : undefined
     case 'boot':
-      return typeof message.boot === 'object' && message.boot !== null
-        ? (message as unknown as ParentMessage)
-        : undefined
+      return isBootData(message.boot) ? (message as unknown as ParentMessage) : undefined
     default:
       return undefined
   }
@@ -241,6 +253,15 @@ function isArrayLike(value: unknown): value is ArrayLike<unknown> {
       value !== null &&
       typeof (value as { length?: unknown }).length === 'number')
   )
+}
+
+function isBootData(value: unknown): value is BootData {
+  if (typeof value !== 'object' || value === null) return false
+  const { init } = value as { init?: unknown }
+  if (init === undefined) return true
+  if (typeof init !== 'object' || init === null) return false
+  const { task, args, handles } = init as Record<string, unknown>
+  return isTaskSpec(task) && Array.isArray(args) && (handles === undefined || isHandleList(handles))
 }
 
 function isTaskSpec(value: unknown): value is TaskSpec {

@@ -18,6 +18,7 @@ import type { ChunkResult } from '@concurrent/future'
 
 import { DataCloneError, TaskNotFoundError } from '../errors.js'
 import {
+  endTask,
   enterTaskContext,
   exitTaskContext,
   runInTaskContext,
@@ -26,6 +27,7 @@ import {
 import { transfer, transferListOf } from '../transfer.js'
 import { findUncloneable } from './cloneable.js'
 import { encodeError } from './error-codec.js'
+import { decodeValue, loadCodecs, type HandlePath } from './marshal.js'
 import type { BootData, RunMessage, TaskSpec, WorkerMessage } from './protocol.js'
 
 /** What differs between a thread and a process worker. */
@@ -83,8 +85,8 @@ export type AnyFunction = (...args: unknown[]) => unknown
 
 /**
  * Task modules loaded in this thread, and the functions found in them. Shared by every copy of
- * this module in the thread (a bundled worker entry, and the copy a task module or this
- * package's trampolines import), so that a task module is loaded once: a TypeScript module
+ * this module in the thread (a bundled worker entry, and the copy a task module imports), so
+ * that a task module is loaded once: a TypeScript module
  * loaded twice through tsx would be two instances, each with its own module state.
  */
 interface TaskCache {
@@ -120,6 +122,7 @@ export class WorkerRuntime {
     if (data.init !== undefined) {
       try {
         const fn = await lookup(data.init.task)
+        if (data.init.handles !== undefined) await revive(data.init.args, data.init.handles)
         await fn(...data.init.args)
       } catch (error) {
         this.#channel.send({ type: 'init-error', error: encodeError(error) })
@@ -200,6 +203,7 @@ export class WorkerRuntime {
     try {
       // Cancelled while it waited for this worker: do not start it.
       token.throwIfCancelled()
+      if (message.handles !== undefined) await revive(message.args, message.handles)
       value = await invoke(fn, work, {
         context,
         exclusive: true,
@@ -276,6 +280,15 @@ export class WorkerRuntime {
   }
 }
 
+/**
+ * Turns the handles at `handles` in `args` (the fresh copy a message brought) back into
+ * instances, in place, importing the modules that register their classes first if need be.
+ */
+async function revive(args: ArrayLike<unknown>, handles: readonly HandlePath[]): Promise<void> {
+  await loadCodecs(args, handles, importModule)
+  decodeValue(args, handles)
+}
+
 /** How many calls `message` carries. */
 function callCount(message: RunMessage): number {
   return message.packing === 'batch' || message.packing === 'batch1' ? message.args.length : 1
@@ -333,6 +346,7 @@ export async function invoke(fn: AnyFunction, work: Work, how: Invocation): Prom
       how.onYield?.(step.value)
     }
   } finally {
+    endTask(context)
     if (exclusive) exitTaskContext()
   }
 }

@@ -24,7 +24,7 @@ import { describe, expect, it } from 'vitest'
 
 import { Pool, Queue, taskModule } from '@concurrent/multiprocessing'
 
-import { Broker } from '../../src/internal/broker.js'
+import { Broker } from '../../../src/internal/channels/broker.js'
 import {
   decodeReply,
   encodeFrame,
@@ -33,10 +33,10 @@ import {
   MAX_FRAME_BYTES,
   type Reply,
   type Request,
-} from '../../src/internal/wire.js'
+} from '../../../src/internal/channels/wire.js'
 
-const tasks = taskModule<typeof import('../fixtures/tasks.js')>(
-  new URL('../fixtures/tasks.ts', import.meta.url),
+const tasks = taskModule<typeof import('../../fixtures/tasks.js')>(
+  new URL('../../fixtures/tasks.ts', import.meta.url),
 )
 
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed_f00d)
@@ -226,11 +226,11 @@ interface Target {
   readonly channel: number
 }
 
-/** What a queue's descriptor tells whoever holds it. */
+/** What a queue's handle tells whoever holds it: what it travels as to another process. */
 function descriptorOf(queue: Queue): Target {
-  const marshal = Symbol.for('concurrent.multiprocessing.marshal')
-  const describe = (queue as unknown as Record<symbol, (context: unknown) => Target>)[marshal]
-  return describe!.call(queue, { destination: 'process', releases: [], where: () => 'queue' })
+  const encode = Symbol.for('concurrent.multiprocessing.encode')
+  const describe = (queue as unknown as Record<symbol, (...args: unknown[]) => Target>)[encode]
+  return describe!.call(queue, 'process', () => undefined)
 }
 
 /** Sends `chunks` on a new connection (after the right hello, if `authenticated`), then ends it. */
@@ -314,7 +314,7 @@ describe.each(['thread', 'process'] as const)('the owner’s socket, fuzzed (%s 
 
 describe('the owner, flooded under a low file descriptor limit', () => {
   it('survives more connections than it has descriptors, and serves once they are gone', async () => {
-    const owner = fileURLToPath(new URL('../fixtures/queue-owner.mjs', import.meta.url))
+    const owner = fileURLToPath(new URL('../../fixtures/queue-owner.mjs', import.meta.url))
     const child =
       process.platform === 'win32'
         ? spawn(process.execPath, [owner], { stdio: ['pipe', 'pipe', 'inherit'] })

@@ -6,9 +6,9 @@
  * exits). When the last handle on an end closes, the other end's `recv` gets `EOFError` once it
  * has taken what was sent before, and its `send` gets `BrokenPipeError`.
  */
-import { Deque } from './deque.js'
+import { Deque } from '@concurrent/future/internal'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
-import { expired } from './steps.js'
+import { expired } from '../sync/steps.js'
 import type { End, Failure, Packed } from './wire.js'
 
 export class PipeState {

@@ -20,7 +20,9 @@
  */
 import { connect, type Socket } from 'node:net'
 
-import { cloneError } from './marshal.js'
+import { atTaskEnd } from '@concurrent/worker/internal'
+
+import { cloneError } from '../transport/items.js'
 import {
   decodeReply,
   encodeFrame,
@@ -170,6 +172,9 @@ export class Client {
   keep(req: number): void {
     if (this.#gone) return
     this.#kept.push(req)
+    // A task that took the value may end before the loop turns: confirm before its result
+    // leaves (its worker may be stopped right after).
+    atTaskEnd(flushSettles)
     if (this.#flushing) return
     this.#flushing = true
     setImmediate(() => this.flush())
@@ -198,7 +203,8 @@ function isExpected(type: CallType, reply: Reply): boolean {
 
 /**
  * Confirms every value this thread's handles have taken and kept (see {@link Client.keep}) to
- * its owner now: a task's end is not the end of its thread, but it may be the last chance.
+ * its owner now: run when a task that took values ends, which is not the end of its thread
+ * but may be the last chance.
  */
 export function flushSettles(): void {
   for (const client of shared[clientsKey]?.values() ?? []) client.flush()
@@ -214,7 +220,7 @@ export interface RequestOptions<T> {
    * (confirmed once the caller has run with it), handed back to the owner when it was given up
    * meanwhile. Without it, a late success counts (a put that happened stays done).
    */
-  readonly decode?: ((value: unknown) => T) | undefined
+  readonly decode?: ((value: unknown) => Promise<T>) | undefined
   /** The error for a failure (with why the owner is `gone`, when known). */
   readonly error: (failure: Failure, cause?: unknown) => unknown
   /** What the call carries, for the error when it cannot be copied. */
@@ -257,18 +263,18 @@ export function request<T>(client: Client, call: Call, options: RequestOptions<T
           reject(reason.value)
           return
         }
-        let value: T
-        try {
-          value = decode(reply.value)
-        } catch (error) {
-          // An item this thread cannot read would fail every consumer in turn: it is taken,
-          // and the error is the caller's, as Python's `get()` raises an unpickling error.
-          client.keep(req)
-          reject(error)
-          return
-        }
-        resolve(value)
-        client.keep(req)
+        decode(reply.value).then(
+          (value) => {
+            resolve(value)
+            client.keep(req)
+          },
+          (error: unknown) => {
+            // An item this thread cannot read would fail every consumer in turn: it is taken,
+            // and the error is the caller's, as Python's `get()` raises an unpickling error.
+            client.keep(req)
+            reject(error)
+          },
+        )
       },
       options.what,
     )

@@ -12,8 +12,12 @@ import { serialize } from 'node:v8'
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
 
-import { Broker, MAX_PENDING_HANDSHAKES, sweepStaleDirectories } from '../../src/internal/broker.js'
-import { QueueState } from '../../src/internal/queue-state.js'
+import {
+  Broker,
+  MAX_PENDING_HANDSHAKES,
+  sweepStaleDirectories,
+} from '../../../src/internal/channels/broker.js'
+import { QueueState } from '../../../src/internal/channels/queue-state.js'
 import {
   decodeReply,
   encodeFrame,
@@ -23,7 +27,7 @@ import {
   type Packed,
   type Reply,
   type Request,
-} from '../../src/internal/wire.js'
+} from '../../../src/internal/channels/wire.js'
 
 const brokers: Broker[] = []
 const sockets: Socket[] = []

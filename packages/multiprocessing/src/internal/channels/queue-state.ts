@@ -2,12 +2,12 @@
  * A queue as its owner holds it: the items, and the operations waiting for an item or for
  * room, each served first come first served. Handles in the owner's thread call it directly;
  * handles elsewhere reach it through the {@link Broker}. Items are stored packed, as bytes
- * (see `marshal.ts`'s `pack`): the owner never deserializes them, and what `get` hands out is
+ * (see `transport/items.ts`): the owner never deserializes them, and what `get` hands out is
  * never shared with a producer.
  */
-import { Deque } from './deque.js'
+import { Deque } from '@concurrent/future/internal'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
-import { expired } from './steps.js'
+import { expired } from '../sync/steps.js'
 import type { Packed } from './wire.js'
 
 export class QueueState {

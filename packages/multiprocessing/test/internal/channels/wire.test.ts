@@ -18,7 +18,7 @@ import {
   isReplyValue,
   MAX_FRAME_BYTES,
   type Request,
-} from '../../src/internal/wire.js'
+} from '../../../src/internal/channels/wire.js'
 
 const message = (value: Uint8Array): Request => ({
   type: 'put',

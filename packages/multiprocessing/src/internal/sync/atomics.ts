@@ -1,15 +1,16 @@
 /**
  * What the synchronization primitives share: the futex-style mutex (Ulrich Drepper's
  * "Futexes Are Tricky", mutex 2) that `Lock` and `RLock` are built on, the protocol a
- * `Condition` uses to release and re-take its lock, the identity of the calling thread, option
- * checks, and the descriptor that carries a primitive's shared memory to a worker thread.
+ * `Condition` uses to release and re-take its lock, the identity of the calling thread, and
+ * option checks.
  */
 import { threadId } from 'node:worker_threads'
 
-import { TimeoutError } from '@concurrent/future'
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 
-import { DESCRIPTOR, threadOnly, type Descriptor, type MarshalContext } from './marshal.js'
+import type { Destination } from '@concurrent/worker'
+
+import { Adopt, threadOnly } from '../transport/handles.js'
 import { deadlineFor, type Steps } from './steps.js'
 
 /** This thread, as an owner word holds it (0 means nobody). */
@@ -63,7 +64,8 @@ export function isLocked(view: Int32Array, index: number): boolean {
 }
 
 /**
- * How a {@link Condition} drives the lock it was given: Python's `_release_save` protocol.
+ * How a {@link Condition} drives the lock it was given (Python's `_release_save` protocol): a
+ * `Lock` and an `RLock` implement these, and every `Acquirable` its acquire steps.
  * Registered symbols, so that copies of this module (a task module loaded through a TypeScript
  * loader gets its own) agree on them.
  */
@@ -71,20 +73,6 @@ export const kIsOwned = Symbol.for('concurrent.multiprocessing.isOwned')
 export const kReleaseSave = Symbol.for('concurrent.multiprocessing.releaseSave')
 export const kRestoreSteps = Symbol.for('concurrent.multiprocessing.restoreSteps')
 export const kAcquireSteps = Symbol.for('concurrent.multiprocessing.acquireSteps')
-
-/** A lock a condition can wait with. */
-export interface ConditionLock {
-  /** Whether the calling thread holds it. */
-  [kIsOwned](): boolean
-  /** Releases it completely, whatever its recursion level; returns what restores it. */
-  [kReleaseSave](): number
-  /** Takes it again as {@link kReleaseSave} left it. */
-  [kRestoreSteps](saved: number): Steps<void>
-  /** Takes it (see `acquire`). */
-  [kAcquireSteps](block: boolean, deadline: number | undefined): Steps<boolean>
-  /** Releases it once. */
-  release(): void
-}
 
 /**
  * Options of the acquiring methods: `acquire`, `acquireAsync`, `hold` and `holdAsync` of
@@ -163,36 +151,32 @@ export function waitDeadline(options: {
   return deadlineFor(options.timeout)
 }
 
-/** What `hold()` returns: releases once, when disposed. */
-export function held(release: () => void): Disposable {
-  let released = false
-  return {
-    [Symbol.dispose]() {
-      if (released) return
-      released = true
-      release()
-    },
-  }
-}
-
-/** The error `hold()` throws when its timeout passes. */
-export function holdTimeout(what: string, options: AcquireOptions): TimeoutError {
-  return new TimeoutError(`could not acquire the ${what} within ${String(options.timeout)} ms`)
+/**
+ * The shared memory of a primitive: the `words` 32-bit words it adopted (`adopt`, when it was
+ * decoded), or new ones, zeroed.
+ */
+export function sharedWords(
+  adopt: Adopt<SharedArrayBuffer> | undefined,
+  words: number,
+): Int32Array {
+  return new Int32Array(
+    adopt instanceof Adopt
+      ? adopt.state
+      : new SharedArrayBuffer(words * Int32Array.BYTES_PER_ELEMENT),
+  )
 }
 
 /**
- * The descriptor of a thread-only primitive. Its fields are made only once the destination is
- * known to be a thread, so a `Value` going to a process is named as the `Value`, not as the
- * lock inside it.
+ * What a primitive that is only shared memory travels as: the buffer under `view`, to worker
+ * threads only.
  *
- * @throws `DataCloneError` when it is going to a process or through a channel.
+ * @throws `DataCloneError` for any other destination (see {@link threadOnly}).
  */
-export function threadOnlyDescriptor(
-  context: MarshalContext,
-  type: string,
+export function sharedBuffer(
+  view: Int32Array,
+  destination: Destination,
   what: string,
-  fields: () => Readonly<Record<string, unknown>>,
-): Descriptor {
-  if (context.destination !== 'thread') threadOnly(context, what)
-  return { [DESCRIPTOR]: type, ...fields() }
+): SharedArrayBuffer {
+  threadOnly(destination, what)
+  return view.buffer as SharedArrayBuffer
 }

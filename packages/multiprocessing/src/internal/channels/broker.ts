@@ -52,7 +52,7 @@ import { threadId } from 'node:worker_threads'
 import type { PipeState } from './pipe-state.js'
 import type { QueueState } from './queue-state.js'
 import type { Receiver, Withdraw } from './receiver.js'
-import { deadlineFor } from './steps.js'
+import { deadlineFor } from '../sync/steps.js'
 import {
   decodeRequest,
   encodeFrame,

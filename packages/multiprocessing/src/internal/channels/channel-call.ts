@@ -1,5 +1,8 @@
 /**
- * What queue and pipe handles share: waiting on a state in this thread, the signals an
+ * What queue and pipe handles share: how a handle reaches its state — directly, in the thread
+ * that owns it, or through the owner's broker from anywhere else (a handle travels as the
+ * owner's address, {@link remoteOf}, and one that arrives back in its owner's thread works on
+ * the state directly again, {@link linkTo}) — waiting on a state in this thread, the signals an
  * operation listens to (the caller's and, inside a task, the task's own), and the errors for
  * the owner's failures.
  */
@@ -8,9 +11,43 @@ import { InvalidStateError, TimeoutError } from '@concurrent/future'
 import { checkSignal, checkTimeout, describe } from '@concurrent/future/internal'
 import { currentSignal } from '@concurrent/worker'
 
-import { BrokenPipeError, EmptyError, EOFError, FullError } from '../errors.js'
+import { BrokenPipeError, EmptyError, EOFError, FullError } from '../../errors.js'
+import { Broker, type ChannelState } from './broker.js'
 import type { Receiver, Withdraw } from './receiver.js'
 import type { Failure } from './wire.js'
+
+/** The owner's address, the secret it asks for, and the channel's number there. */
+export interface Remote {
+  readonly address: string
+  readonly secret: string
+  readonly channel: number
+}
+
+/** Where a channel's state is: in this thread, or with its owner at an address. */
+export type Link<S extends ChannelState> = { readonly local: S } | Remote
+
+/**
+ * The link of a handle that arrived as `remote`: the state itself when this thread owns it,
+ * else the address.
+ */
+export function linkTo<K extends ChannelState['kind']>(
+  kind: K,
+  remote: Remote,
+): Link<Extract<ChannelState, { readonly kind: K }>> {
+  const broker = Broker.existing()
+  const state = broker?.address === remote.address ? broker.state(remote.channel) : undefined
+  if (state?.kind === kind) return { local: state as Extract<ChannelState, { readonly kind: K }> }
+  return { address: remote.address, secret: remote.secret, channel: remote.channel }
+}
+
+/** Where other threads and processes reach `link`'s state; a local state is published first. */
+export function remoteOf(link: Link<ChannelState>): Remote {
+  if ('local' in link) {
+    const broker = Broker.current()
+    return { address: broker.address, secret: broker.secret, channel: broker.publish(link.local) }
+  }
+  return { address: link.address, secret: link.secret, channel: link.channel }
+}
 
 /**
  * Starts an operation on a state in this thread and settles with its outcome. While it waits,
@@ -69,6 +106,23 @@ export function checkWaitingOptions(options: WaitingOptions): void {
   }
   checkTimeout(options.timeout)
   checkSignal(options.signal)
+}
+
+/** Turns the owner's failure of an operation into its error (with the cause, when known). */
+export type FailureError = (failure: Failure, cause?: unknown) => Error
+
+/**
+ * The errors of reading and of writing operations on `subject` (`'Queue'`, `'Pipe'`), as
+ * {@link failureError} makes them.
+ */
+export function failureErrors(subject: string): {
+  readonly readError: FailureError
+  readonly writeError: FailureError
+} {
+  return {
+    readError: (failure, cause) => failureError(failure, subject, true, cause),
+    writeError: (failure, cause) => failureError(failure, subject, false, cause),
+  }
 }
 
 /**

@@ -14,7 +14,7 @@
  * algorithm that worker messages use too), at most {@link MAX_FRAME_BYTES} long, and it is used
  * only once {@link decodeRequest} or {@link decodeReply} has checked its every field: a frame
  * that is not a well-formed message closes that one connection, never the program. Items
- * travel as bytes (see `marshal.ts`'s `pack`): the owner stores and hands them out without ever
+ * travel as bytes (see `transport/items.ts`): the owner stores and hands them out without ever
  * deserializing them.
  *
  * Every request that expects an answer carries a number (`req`) that its `reply` repeats; a few
@@ -28,7 +28,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { Socket } from 'node:net'
 import { deserialize, serialize } from 'node:v8'
 
-import { MAX_MESSAGE_BYTES } from '../max-message-bytes.js'
+import { MAX_MESSAGE_BYTES } from '../../max-message-bytes.js'
 
 /** Which end of a pipe: the first or the second connection `Pipe()` returned. */
 export type End = 0 | 1
@@ -45,7 +45,7 @@ export type Failure =
   /** The owner's thread or process has gone away (set by the client, never sent). */
   | 'gone'
 
-/** An item as it travels and as the owner stores it: see `marshal.ts`'s `pack`. */
+/** An item as it travels and as the owner stores it: see `transport/items.ts`. */
 export type Packed = Uint8Array
 
 /** Handle → owner. */
