@@ -23,6 +23,7 @@ export type {
   RunningCall,
 } from './internal/call.js'
 export { checkCloneable, findUncloneable } from './internal/cloneable.js'
+export { injectContext, runInContext } from './context-propagation.js'
 export { decodeError, encodeError, type EncodedError } from './internal/error-codec.js'
 export {
   CALLER_STACKS_PER_TURN,
@@ -37,4 +38,10 @@ export type { TaskSpec } from './internal/protocol.js'
 export { invoke, lookup as lookupTask, type Invocation, type Work } from './internal/run.js'
 export { runInTaskContext, type TaskContext } from './task-context.js'
 export { transferListOf } from './transfer.js'
-export { MAX_START_FAILURES, WorkerBackend, type WorkerBackendOptions } from './worker-backend.js'
+export {
+  MAX_START_FAILURES,
+  WorkerBackend,
+  type WorkerBackendOptions,
+  type WorkerExitReason,
+  type WorkerObserver,
+} from './worker-backend.js'

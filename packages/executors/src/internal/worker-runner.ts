@@ -18,15 +18,18 @@ import type {
   ResolvedOptions,
   ThreadPoolExecutorOptions,
 } from '../options.js'
+import type { ExecutorInfo } from '../diagnostics.js'
 import type { Preparer } from '../pool-executor.js'
+import { executorInfo, workerObserver } from './diagnostics.js'
 
 export interface WorkerPoolParts {
   readonly runner: Runner<TaskSpec>
   readonly prepare: Preparer<TaskSpec>
+  readonly info: ExecutorInfo
 }
 
 export function workerPool(
-  name: string,
+  name: 'ThreadPoolExecutor' | 'ProcessPoolExecutor',
   runtime: 'thread' | 'process',
   options: ThreadPoolExecutorOptions & ProcessPoolExecutorOptions,
   resolved: ResolvedOptions,
@@ -36,6 +39,7 @@ export function workerPool(
       ? undefined
       : { task: taskSpecOf(options.initializer), args: resolved.initargs }
   if (initializer !== undefined) checkCloneable(initializer.args, 'initializer')
+  const info = executorInfo(name)
   const runner = new WorkerBackend({
     runtime,
     name,
@@ -47,8 +51,11 @@ export function workerPool(
     resourceLimits: options.resourceLimits,
     execArgv: options.execArgv,
     env: options.env,
+    inspect: resolved.inspect,
+    observer: workerObserver(info, runtime),
   })
   return {
+    info,
     runner,
     prepare: {
       call: (task, args) => prepareCall(task, args, runtime),

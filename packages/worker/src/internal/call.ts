@@ -6,6 +6,7 @@
  */
 import type { WorkerCrashedError } from '@concurrent/future'
 
+import type { TraceCarrier } from '../context-propagation.js'
 import type { TaskSpec } from './protocol.js'
 import type { AnyFunction, Work } from './run.js'
 
@@ -36,6 +37,8 @@ export interface Call<T = TaskSpec> {
   /** Where the call was submitted, joined to a task error's stack. */
   readonly callerStack: (() => string | undefined) | undefined
   readonly listener: CallListener
+  /** The caller's trace context, run around the task in the worker (context-propagation.ts). */
+  readonly trace?: TraceCarrier | undefined
 }
 
 /**
@@ -75,6 +78,8 @@ export type CallOutcome =
 export interface RunningCall {
   /** Settles (never rejects) once the call is over. */
   readonly outcome: Promise<CallOutcome>
+  /** The thread id or process id of the worker it went to; `undefined` in-process. */
+  readonly workerId: number | undefined
   /**
    * Stops the call: one that has not started never will (its outcome is `withdrawn`); a running
    * one has its token cancelled and its signal aborted.

@@ -13,6 +13,7 @@
  * The worker runs them in order and reports each call as it ends (`DoneMessage` or
  * `FailMessage`), with its progress and streamed values before it on the same ordered channel.
  */
+import type { TraceCarrier } from '../context-propagation.js'
 import type { EncodedError } from './error-codec.js'
 
 /**
@@ -53,6 +54,8 @@ export interface RunMessage {
    * n + i is call i's cancel token.
    */
   readonly shared?: SharedArrayBuffer | undefined
+  /** The callers' trace contexts, by call; absent when no call has one. */
+  readonly traces?: ReadonlyArray<TraceCarrier | undefined> | undefined
 }
 
 /** Parent → worker process: stop call `id` (skip it if it has not started). */
@@ -215,7 +218,8 @@ export function parseParentMessage(raw: unknown): ParentMessage | undefined {
       return isId(message.id) &&
         isTaskSpec(message.task) &&
         typeof message.packing === 'string' &&
-        isArrayLike(message.args)
+        isArrayLike(message.args) &&
+        (message.traces === undefined || Array.isArray(message.traces))
         ? (message as unknown as ParentMessage)
         : undefined
     case 'cancel':
