@@ -4,7 +4,7 @@
 // removes from dist/ whatever no source file emits any more, so a tarball never misses `dist`
 // nor ships a module whose source was renamed or deleted.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 import { root } from './lib.mjs'
@@ -28,10 +28,22 @@ const dist = join(dir, 'dist')
 for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
   if (!entry.isFile()) continue
   const path = join(entry.parentPath, entry.name)
+  // Made from dist by the package's own `bundle` script (the worker entries), run below.
+  if (/\.bundle\.js(\.map)?$|^bundle-inputs\.json$/.test(entry.name)) continue
   const stem = relative(dist, path).replace(/(\.d)?\.[cm]?js(\.map)?$|\.d\.[cm]?ts(\.map)?$/, '')
   const sources = ['.ts', '.mts', '.cts', '.tsx'].map((ext) => join(dir, 'src', stem + ext))
   if (!sources.some((source) => existsSync(source))) {
     console.log(`prepack: removing ${relative(dir, path)}, whose source is gone`)
     rmSync(path)
   }
+}
+
+// A package that bundles part of its dist (the worker's entries) does so now, from the fresh build.
+const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+if (manifest.scripts?.bundle !== undefined) {
+  const bundle = spawnSync(process.execPath, manifest.scripts.bundle.split(' ').slice(1), {
+    cwd: dir,
+    stdio: 'inherit',
+  })
+  if (bundle.status !== 0) process.exit(bundle.status ?? 1)
 }

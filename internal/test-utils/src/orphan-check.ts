@@ -9,7 +9,7 @@ function ourWorkerProcesses(): string[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
   return out
     .split('\n')
-    .filter((line) => line.includes('tinypool') && line.includes('entry/process.js'))
+    .filter((line) => /entry\/process(\.bundle)?\.js/.test(line))
     .filter((line) => line.includes(repository))
 }
 

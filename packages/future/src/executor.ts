@@ -161,6 +161,57 @@ export interface ChunkResult<R> {
 }
 
 /**
+ * The results of one unit of work of a `map`, as {@link MapResults.chunks} yields them: an
+ * array, or a typed array when every result was a number. Both index and iterate alike.
+ *
+ * @typeParam R - an item's result.
+ * @example
+ * ```ts
+ * import type { ResultChunk } from '@concurrent/future'
+ *
+ * function countTrue(chunk: ResultChunk<boolean>): number {
+ *   let count = 0
+ *   for (const ok of chunk) if (ok) count++
+ *   return count
+ * }
+ * ```
+ * @category Executors
+ */
+export type ResultChunk<R> = ArrayLike<R> & Iterable<R>
+
+/**
+ * What `map` and `starmap` return: the results, item by item, in a `for await` loop — and, with
+ * {@link MapResults.chunks}, a unit of work's results at a time.
+ *
+ * @typeParam R - an item's result.
+ * @example
+ * ```ts
+ * const results: MapResults<boolean> = pool.map(tasks.isPrime, numbers, { chunksize: 10_000 })
+ * for await (const ok of results) if (ok) primes++
+ * ```
+ * @category Executors
+ */
+export interface MapResults<R> extends AsyncIterableIterator<R> {
+  /**
+   * The results not yet taken, a chunk (a unit of work) at a time: the same results, in the
+   * same order, as the item by item loop, without a promise per item — for maps of many quick
+   * items, where the loop's own cost per item is a large share of the work. The first error
+   * is thrown after the results before it, as in the item by item loop; leaving the loop early
+   * ends the map as `return()` does.
+   *
+   * @returns an async iterator of {@link ResultChunk}s.
+   * @example
+   * ```ts
+   * let primes = 0
+   * for await (const chunk of pool.map(tasks.isPrime, numbers, { chunksize: 10_000 }).chunks()) {
+   *   for (const ok of chunk) if (ok) primes++
+   * }
+   * ```
+   */
+  chunks(): AsyncIterableIterator<ResultChunk<R>>
+}
+
+/**
  * The `buffersize` of a `map` when neither the call nor the executor gives one.
  *
  * @example
@@ -381,7 +432,7 @@ export abstract class AbstractExecutor implements Executor {
     task: Task<[T], R>,
     iterable: Iterable<T> | AsyncIterable<T>,
     options: MapOptions = {},
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): MapResults<Awaited<R>> {
     return this.#mapArgs(task, iterable, options, (item: T): [T] => [item], {
       scheduleFlat: (items, taskOptions) => this.scheduleFlatChunk(task, items, taskOptions),
     })
@@ -402,7 +453,7 @@ export abstract class AbstractExecutor implements Executor {
     task: Task<A, R>,
     iterable: Iterable<A> | AsyncIterable<A>,
     options: MapOptions = {},
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): MapResults<Awaited<R>> {
     return this.#mapArgs(task, iterable, options, (item: A): A => {
       if (!Array.isArray(item)) {
         throw new TypeError(
@@ -453,7 +504,7 @@ export abstract class AbstractExecutor implements Executor {
     options: MapOptions,
     toArgs: (item: T) => A,
     flat?: Pick<MapHost<A, Awaited<R>, T>, 'scheduleFlat'>,
-  ): AsyncIterableIterator<Awaited<R>> {
+  ): MapResults<Awaited<R>> {
     checkIterable(iterable, flat === undefined ? 'starmap' : 'map')
     checkMapOptions(options)
     const host: MapHost<A, Awaited<R>, T> = {

@@ -17,6 +17,8 @@ export {
   type ChunkResult,
   type Executor,
   type MapOptions,
+  type MapResults,
+  type ResultChunk,
   type ShutdownOptions,
   type TaskOptions,
 } from './executor.js'

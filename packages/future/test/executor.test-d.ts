@@ -9,6 +9,8 @@ import {
   isFuture,
   type Executor,
   type FutureState,
+  type MapResults,
+  type ResultChunk,
   type Task,
   type TaskReference,
 } from '@concurrent/future'
@@ -134,5 +136,12 @@ describe('isFuture', () => {
 
   it('makes Future a PromiseLike', () => {
     expectTypeOf<Future<number>>().toExtend<PromiseLike<number>>()
+  })
+})
+
+describe('AbstractExecutor.map', () => {
+  it('returns MapResults, whose chunks() yields ResultChunks', () => {
+    const results = {} as MapResults<number>
+    expectTypeOf(results.chunks()).toEqualTypeOf<AsyncIterableIterator<ResultChunk<number>>>()
   })
 })

@@ -165,6 +165,61 @@ describe('AbstractExecutor', () => {
   })
 
   describe('map()', () => {
+    describe('chunks()', () => {
+      it('yields the results a unit of work at a time, the same as the item by item loop', async () => {
+        await using executor = new TestExecutor()
+        const inputs = Array.from({ length: 20 }, (_, i) => i)
+        const chunks: number[][] = []
+        for await (const chunk of executor
+          .map((n: number) => n * n, inputs, { chunksize: 6 })
+          .chunks()) {
+          chunks.push([...chunk])
+        }
+        expect(chunks.map((chunk) => chunk.length)).toEqual([6, 6, 6, 2])
+        expect(chunks.flat()).toEqual(inputs.map((n) => n * n))
+      })
+
+      it('gives the rest of a chunk when items were already taken one by one', async () => {
+        await using executor = new TestExecutor()
+        const results = executor.map((n: number) => n + 1, [1, 2, 3, 4, 5], { chunksize: 5 })
+        await expect(results.next()).resolves.toEqual({ done: false, value: 2 })
+        const rest: number[] = []
+        for await (const chunk of results.chunks()) rest.push(...chunk)
+        expect(rest).toEqual([3, 4, 5, 6])
+      })
+
+      it('throws a failing item’s error after the results before it', async () => {
+        await using executor = new TestExecutor()
+        const seen: number[] = []
+        const loop = async (): Promise<void> => {
+          const inputs: Array<[number, number]> = [
+            [5, 2],
+            [7, 3],
+            [5, 0],
+            [5, 5],
+          ]
+          for await (const chunk of executor.starmap(divmod, inputs, { chunksize: 3 }).chunks()) {
+            for (const [quotient] of chunk) seen.push(quotient)
+          }
+        }
+        await expect(loop()).rejects.toBeInstanceOf(DivisionByZero)
+        expect(seen).toEqual([2, 2])
+      })
+
+      it('cancels what is still queued when the loop is left early', async () => {
+        await using executor = new TestExecutor(1)
+        const inputs = Array.from({ length: 40 }, (_, i) => i)
+        for await (const chunk of executor
+          .map((n: number) => n, inputs, { chunksize: 4 })
+          .chunks()) {
+          expect(chunk).toHaveLength(4)
+          break
+        }
+        await executor.shutdown()
+        expect(executor.scheduled.length).toBeGreaterThan(0)
+      })
+    })
+
     it.each([5, null, undefined, { length: 2 }, Symbol('x')])(
       'throws a TypeError naming the input when it is not iterable (%s)',
       async (input) => {

@@ -4,7 +4,9 @@
  * says how to bundle, never leave a program waiting. CI bundles a real program both ways (internal/pack-check/bundle.mjs); these tests pin
  * the lookup and the message.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 import { describe, expect, it } from 'vitest'
@@ -25,7 +27,7 @@ describe('resolveWorkerEntry', () => {
     'finds the %s entry of the installed package',
     (runtime) => {
       const entry = resolveWorkerEntry(runtime, installed)
-      expect(entry).toMatch(new RegExp(`/dist/entry/${runtime}\\.js$`))
+      expect(entry).toMatch(new RegExp(`/dist/entry/${runtime}(\\.bundle)?\\.js$`))
       expect(existsSync(fileURLToPath(entry))).toBe(true)
     },
   )
@@ -55,6 +57,33 @@ describe('resolveWorkerEntry', () => {
       expect(existsSync(fileURLToPath(entry))).toBe(true)
     },
   )
+
+  it.each([
+    { when: 'it is as new as what it was made from', run: 1_000, expected: /thread\.bundle\.js$/ },
+    { when: 'code was rebuilt after it (stale)', run: 3_000, expected: /entry\/thread\.js$/ },
+  ])('uses the single-file bundle of the entry only when $when', ({ run, expected }) => {
+    const dist = mkdtempSync(join(tmpdir(), 'worker-entry-'))
+    try {
+      mkdirSync(join(dist, 'entry'))
+      mkdirSync(join(dist, 'internal'))
+      const file = (path: string, mtime: number): void => {
+        writeFileSync(join(dist, path), '')
+        utimesSync(join(dist, path), mtime, mtime)
+      }
+      file('entry/thread.js', 1_000)
+      file('internal/run.js', run)
+      file('entry/thread.bundle.js', 2_000)
+      // An input that is gone (another package, laid out otherwise once installed) is ignored.
+      writeFileSync(
+        join(dist, 'entry/bundle-inputs.json'),
+        '["entry/thread.js","internal/run.js","../gone.js"]',
+      )
+      const meta = { url: pathToFileURL(join(dist, 'internal/worker-entry.js')).href }
+      expect(resolveWorkerEntry('thread', meta)).toMatch(expected)
+    } finally {
+      rmSync(dist, { recursive: true, force: true })
+    }
+  })
 
   it('names worker processes for the process runtime', () => {
     expect(() => resolveWorkerEntry('process', bundled)).toThrow(/Cannot start worker processes/)

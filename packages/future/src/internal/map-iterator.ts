@@ -12,7 +12,7 @@
  * the `map` call, as Python does; a submission that throws there (a shut-down executor, say)
  * throws from the call itself.
  */
-import type { ChunkResult, TaskOptions } from '../executor.js'
+import type { ChunkResult, MapResults, ResultChunk, TaskOptions } from '../executor.js'
 import type { Future } from '../future.js'
 import { TimeoutError } from '../errors.js'
 import { deadlineIn, setDeadline } from './deadline.js'
@@ -43,7 +43,7 @@ type Unit<R> =
   | { readonly kind: 'chunk'; readonly future: Future<ChunkResult<R>> }
   | { readonly kind: 'error'; readonly error: unknown }
 
-export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
+export class MapIterator<T, A, R> implements MapResults<R> {
   readonly #host: MapHost<A, R, T>
   readonly #toArgs: (item: T) => A
   readonly #chunksize: number
@@ -134,14 +134,35 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
     if (this.#idle && this.#itemIndex < this.#items.length) {
       return Promise.resolve({ done: false, value: this.#items[this.#itemIndex++] as R })
     }
+    return this.#queue(() => this.#step())
+  }
+
+  /**
+   * The results that are left, a unit of work at a time (a chunk's results at once): the same
+   * results in the same order as the item by item loop, without a promise per item.
+   */
+  chunks(): AsyncIterableIterator<ResultChunk<R>> {
+    const chunks: AsyncIterableIterator<ResultChunk<R>> = {
+      [Symbol.asyncIterator]: () => chunks,
+      next: () => this.#queue(() => this.#stepChunk()),
+      return: () => {
+        this.#close()
+        return Promise.resolve({ done: true, value: undefined })
+      },
+    }
+    return chunks
+  }
+
+  /** Runs `step` after every step asked for before it. */
+  #queue<V>(step: () => Promise<V>): Promise<V> {
     this.#idle = false
-    const step = this.#turn.then(() => this.#step())
-    this.#turn = step.then(
-      () => this.#settleTurn(step),
-      () => this.#settleTurn(step),
+    const next = this.#turn.then(step)
+    this.#turn = next.then(
+      () => this.#settleTurn(next),
+      () => this.#settleTurn(next),
     )
-    this.#last = step
-    return step
+    this.#last = next
+    return next
   }
 
   /** After a step: the iterator is idle again if no later next() is queued behind it. */
@@ -165,34 +186,58 @@ export class MapIterator<T, A, R> implements AsyncIterableIterator<R> {
         const value = this.#items[this.#itemIndex++] as R
         return { done: false, value }
       }
-      const failure = this.#failure
-      if (failure !== undefined) {
-        // The chunk's item at this position threw: the map ends here, as if its task had.
-        this.#failure = undefined
-        this.#close()
-        throw failure.error
-      }
-      if (this.#closed) return { done: true, value: undefined }
-      const unit = this.#ready.peek()
-      if (unit === undefined) {
-        if (this.#sourceDone && this.#outstanding.size === 0) {
-          this.#close()
-          return { done: true, value: undefined }
-        }
-        await this.#guard(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)))
-        continue
-      }
-      try {
-        const { values, failure } = await this.#guard(this.#results(unit))
-        this.#items = values
-        this.#failure = failure
-        this.#itemIndex = 0
-      } catch (error) {
-        this.#close()
-        throw error
-      }
-      this.#take(unit)
+      if (!(await this.#load())) return { done: true, value: undefined }
     }
+  }
+
+  async #stepChunk(): Promise<IteratorResult<ResultChunk<R>, undefined>> {
+    for (;;) {
+      const items = this.#items
+      const from = this.#itemIndex
+      if (from < items.length) {
+        this.#itemIndex = items.length
+        const value = (from === 0 ? items : slice(items, from)) as ResultChunk<R>
+        return { done: false, value }
+      }
+      if (!(await this.#load())) return { done: true, value: undefined }
+    }
+  }
+
+  /**
+   * Once the items at hand are out: throws the error of a chunk's failing item, or waits for
+   * the next unit and makes its results the items at hand.
+   *
+   * @returns `false` when the map is over.
+   */
+  async #load(): Promise<boolean> {
+    const failure = this.#failure
+    if (failure !== undefined) {
+      // The chunk's item at this position threw: the map ends here, as if its task had.
+      this.#failure = undefined
+      this.#close()
+      throw failure.error
+    }
+    if (this.#closed) return false
+    const unit = this.#ready.peek()
+    if (unit === undefined) {
+      if (this.#sourceDone && this.#outstanding.size === 0) {
+        this.#close()
+        return false
+      }
+      await this.#guard(new Promise<void>((resolve) => (this.#wakeConsumer = resolve)))
+      return true
+    }
+    try {
+      const { values, failure: next } = await this.#guard(this.#results(unit))
+      this.#items = values
+      this.#failure = next
+      this.#itemIndex = 0
+    } catch (error) {
+      this.#close()
+      throw error
+    }
+    this.#take(unit)
+    return true
   }
 
   async #results(unit: Unit<R>): Promise<ChunkResult<R>> {
@@ -399,3 +444,10 @@ class Fifo<V> {
 }
 
 function noop(): void {}
+
+/** `items` from `from` on: a typed array's `subarray` (no copy), an array's `slice`. */
+function slice<V>(items: ArrayLike<V>, from: number): ArrayLike<V> {
+  return ArrayBuffer.isView(items)
+    ? ((items as unknown as Int32Array).subarray(from) as unknown as ArrayLike<V>)
+    : Array.prototype.slice.call(items, from)
+}

@@ -6,7 +6,12 @@
  * call sees its cancellation the instant it is made. A result marked with `transfer()` is moved
  * back instead of copied.
  */
-import { workerData, type MessagePort, type Transferable } from 'node:worker_threads'
+import {
+  receiveMessageOnPort,
+  workerData,
+  type MessagePort,
+  type Transferable,
+} from 'node:worker_threads'
 
 import { CancelToken } from '@concurrent/cancellation'
 
@@ -18,7 +23,21 @@ import {
   type RunMessage,
 } from '../internal/protocol.js'
 
-const { port, boot } = workerData as { readonly port: MessagePort; readonly boot: BootData }
+const { port, boot, doorbell } = workerData as {
+  readonly port: MessagePort
+  readonly boot: BootData
+  /** Rung by the parent after each message it posts (a counter in shared memory). */
+  readonly doorbell: SharedArrayBuffer
+}
+const bell = new Int32Array(doorbell)
+
+/**
+ * How long an idle worker waits for its next message in `Atomics.wait` before it goes back to
+ * its event loop, in ms. Waking from `Atomics.wait` takes microseconds, waking the event loop
+ * tens of them: worth it for a pool fed one quick call after another. Short, because timers
+ * and other events of the thread wait meanwhile.
+ */
+const WAKE_WAIT_MS = 1
 
 /** The claim flags of the message being run, kept while it runs. */
 let claims: { readonly buffer: SharedArrayBuffer; readonly flags: Int32Array } | undefined
@@ -43,11 +62,21 @@ const runtime = new WorkerRuntime({
   release(_message, _index, token) {
     token[Symbol.dispose]()
   },
+  poll() {
+    const rung = Atomics.load(bell, 0)
+    let entry = receiveMessageOnPort(port)
+    if (entry === undefined && Atomics.wait(bell, 0, rung, WAKE_WAIT_MS) !== 'timed-out') {
+      entry = receiveMessageOnPort(port)
+    }
+    if (entry !== undefined) onMessage(entry.message)
+  },
 })
 
-port.on('message', (raw: unknown) => {
+function onMessage(raw: unknown): void {
   const message = parseParentMessage(raw)
   if (message?.type === 'run') runtime.receive(message)
-})
+}
+
+port.on('message', onMessage)
 
 void runtime.boot(boot)

@@ -44,6 +44,11 @@ export interface WorkerChannel {
   claim(message: RunMessage, index: number): CancelToken | undefined
   /** Call `index` is over, whatever its outcome. */
   release(message: RunMessage, index: number, token: CancelToken): void
+  /**
+   * Called when the worker has nothing left to run: may wait briefly for the next message and
+   * hand it to `receive` at once, without a trip through the event loop (threads).
+   */
+  poll?(): void
 }
 
 /**
@@ -77,10 +82,24 @@ export interface Invocation {
 /** A task function, as the runtime sees it. @internal */
 export type AnyFunction = (...args: unknown[]) => unknown
 
-const modules = new Map<string, Promise<Record<string, unknown>>>()
-/** Module tasks already looked up, by URL and name: found again without awaiting. */
-const resolved = new Map<string, AnyFunction>()
-const inline = new Map<string, AnyFunction>()
+/**
+ * Task modules loaded in this thread, and the functions found in them. Shared by every copy of
+ * this module in the thread (a bundled worker entry, and the copy a task module or this
+ * package's trampolines import), so that a task module is loaded once: a TypeScript module
+ * loaded twice through tsx would be two instances, each with its own module state.
+ */
+interface TaskCache {
+  readonly modules: Map<string, Promise<Record<string, unknown>>>
+  /** Module tasks already looked up, by URL and name: found again without awaiting. */
+  readonly resolved: Map<string, AnyFunction>
+  readonly inline: Map<string, AnyFunction>
+}
+const cacheKey = Symbol.for('concurrent.taskCache')
+const { modules, resolved, inline } = ((globalThis as { [cacheKey]?: TaskCache })[cacheKey] ??= {
+  modules: new Map(),
+  resolved: new Map(),
+  inline: new Map(),
+})
 
 /** The worker side of one thread or process. */
 export class WorkerRuntime {
@@ -122,11 +141,13 @@ export class WorkerRuntime {
   async #drain(): Promise<void> {
     this.#running = true
     try {
-      for (
-        let message = this.#waiting.shift();
-        message !== undefined;
-        message = this.#waiting.shift()
-      ) {
+      for (;;) {
+        let message = this.#waiting.shift()
+        if (message === undefined) {
+          this.#channel.poll?.()
+          message = this.#waiting.shift()
+          if (message === undefined) return
+        }
         await this.#run(message)
       }
     } finally {
@@ -331,32 +352,81 @@ async function invokeChunk(
   const { items } = work
   const spread = work.kind === 'chunk'
   const results = new Array<unknown>(items.length)
-  let numbers = true
-  let integers = true
-  // No await between items that return plain values: a chunk of tiny items must cost little
-  // more than the loop itself.
-  for (let i = 0; i < items.length; i++) {
-    let value: unknown
+  for (let from = 0; ;) {
+    const step = runPlain(fn, items, spread, token, results, from)
+    if (step.failure !== undefined) {
+      results.length = step.index
+      return { values: results, failure: step.failure }
+    }
+    if (step.pending === undefined) break
     try {
-      token.throwIfCancelled()
-      const result = spread ? fn(...(items[i] as readonly unknown[])) : fn(items[i])
-      value = isThenable(result) ? await result : result
+      results[step.index] = await step.pending
     } catch (error) {
-      results.length = i
+      results.length = step.index
       return { values: results, failure: { error } }
     }
-    if (typeof value !== 'number') numbers = false
-    else if ((value | 0) !== value || (value === 0 && 1 / value < 0)) integers = false
-    results[i] = value
+    from = step.index + 1
   }
-  if (spread || !numbers || items.length < 2) return { values: results }
-  // A map's results that are all numbers go back as one typed array, moved rather than copied
-  // number by number: reading it by index gives the same values.
-  return {
-    values: transfer(
-      integers ? Int32Array.from(results as number[]) : Float64Array.from(results as number[]),
-    ),
+  return { values: spread ? results : packNumbers(results) }
+}
+
+/** Where {@link runPlain} stopped: at the end, at an item that returned a thenable, or threw. */
+interface PlainStep {
+  readonly index: number
+  readonly pending?: PromiseLike<unknown>
+  readonly failure?: { readonly error: unknown }
+}
+
+/**
+ * Runs items from `from` on while they return plain values, with no await between them: a
+ * synchronous loop the engine optimizes while it runs, so that a chunk of tiny items costs
+ * little more than the loop itself, even in a worker that has just started.
+ */
+function runPlain(
+  fn: AnyFunction,
+  items: ArrayLike<unknown>,
+  spread: boolean,
+  token: CancelToken,
+  results: unknown[],
+  from: number,
+): PlainStep {
+  const end = items.length
+  let i = from
+  try {
+    for (; i < end; i++) {
+      if (token.cancelled) token.throwIfCancelled()
+      const result = spread ? fn(...(items[i] as readonly unknown[])) : fn(items[i])
+      if (
+        typeof result === 'object' &&
+        result !== null &&
+        typeof (result as { then?: unknown }).then === 'function'
+      ) {
+        return { index: i, pending: result as PromiseLike<unknown> }
+      }
+      results[i] = result
+    }
+  } catch (error) {
+    return { index: i, failure: { error } }
   }
+  return { index: end }
+}
+
+/**
+ * A map's results that are all numbers, as one typed array (an `Int32Array` when all are 32-bit
+ * integers, else a `Float64Array`), moved back rather than copied number by number: reading it
+ * by index gives the same values. Anything else as it is.
+ */
+function packNumbers(results: unknown[]): ArrayLike<unknown> {
+  if (results.length < 2) return results
+  let integers = true
+  for (let i = 0; i < results.length; i++) {
+    const value = results[i]
+    if (typeof value !== 'number') return results
+    if (integers && ((value | 0) !== value || (value === 0 && 1 / value < 0))) integers = false
+  }
+  return transfer(
+    integers ? Int32Array.from(results as number[]) : Float64Array.from(results as number[]),
+  )
 }
 
 /** The function for `spec` if it was looked up before (no promise, no await); else undefined. */

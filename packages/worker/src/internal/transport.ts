@@ -93,10 +93,12 @@ export function startWorker(options: TransportOptions, events: TransportEvents):
 
 function startThread(options: TransportOptions, events: TransportEvents): Transport {
   const { port1, port2 } = new MessageChannel()
+  const doorbell = new SharedArrayBuffer(4)
+  const bell = new Int32Array(doorbell)
   let worker: Worker
   try {
     worker = new Worker(new URL(resolveWorkerEntry('thread')), {
-      workerData: { port: port2, boot: options.boot },
+      workerData: { port: port2, boot: options.boot, doorbell },
       transferList: [port2],
       name: 'concurrent worker',
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
@@ -126,11 +128,15 @@ function startThread(options: TransportOptions, events: TransportEvents): Transp
   })
   return {
     id: worker.threadId,
-    post: (message, transfer) =>
+    post: (message, transfer) => {
       port1.postMessage(
         message,
         transfer.length === 0 ? undefined : ([...transfer] as Transferable[]),
-      ),
+      )
+      // Wakes a worker waiting for its next message in Atomics.wait (see entry/thread.ts).
+      Atomics.add(bell, 0, 1)
+      Atomics.notify(bell, 0)
+    },
     stop: () => void worker.terminate(),
     kill: () => void worker.terminate(),
     ref: () => {
