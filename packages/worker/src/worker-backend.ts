@@ -224,20 +224,19 @@ export class WorkerBackend implements Runner<TaskSpec> {
   }
 
   start(calls: readonly Call[]): RunningCall[] {
+    const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
+    const workerId = worker?.transport?.id
     const slots: Slot[] = []
     const running = calls.map((call): RunningCall => {
       const slot: Slot = { call, settle: undefined }
       slots.push(slot)
       return {
         outcome: new Promise<CallOutcome>((resolve) => (slot.settle = resolve)),
-        get workerId() {
-          return worker?.transport?.id
-        },
+        workerId,
         cancel: () => this.#cancel(worker, slot),
         terminate: (reason) => this.#terminate(worker, slot, reason),
       }
     })
-    const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
     if (worker === undefined || worker.state === 'gone') {
       // Broken, or the worker could not even be spawned (already counted as a start failure).
       for (const slot of slots) this.#settle(undefined, slot, this.#unrunnable())
