@@ -72,7 +72,9 @@ export const diagnosticsChannels = {
  * @category Observability
  */
 export interface ExecutorInfo {
+  /** The executor's class. */
   readonly name: 'ThreadPoolExecutor' | 'ProcessPoolExecutor' | 'AsyncExecutor'
+  /** Unique among the executors of this process, from 1 up, in order of creation. */
   readonly id: number
 }
 
@@ -126,7 +128,9 @@ export type TaskOutcome = 'value' | 'error' | 'cancelled' | 'crash'
  * @category Observability
  */
 export interface TaskTraceContext {
+  /** The executor it was submitted to. */
   readonly executor: ExecutorInfo
+  /** Where it runs. */
   readonly runtime: ExecutorRuntime
   /** The task's name: the export of a task module, or the function's own name. */
   readonly taskName: string
@@ -178,7 +182,9 @@ export interface TaskTraceContext {
  * @category Observability
  */
 export interface WorkerStartMessage {
+  /** The pool the worker belongs to. */
   readonly executor: ExecutorInfo
+  /** A worker thread, or a worker process. */
   readonly runtime: 'thread' | 'process'
   /** The thread id or the process id. */
   readonly workerId: number
@@ -227,11 +233,17 @@ export type WorkerExitReason =
  * @category Observability
  */
 export interface WorkerExitMessage {
+  /** The pool the worker belonged to. */
   readonly executor: ExecutorInfo
+  /** A worker thread, or a worker process. */
   readonly runtime: 'thread' | 'process'
+  /** The thread id or the process id, as `concurrent:worker:start` gave it. */
   readonly workerId: number
+  /** Why it went. */
   readonly reason: WorkerExitReason
+  /** Its exit code; `null` when a signal ended it. */
   readonly exitCode: number | null
+  /** The signal that ended it (`'SIGKILL'`); `null` when it exited. */
   readonly signal: string | null
   /** What the worker reported about its death (an uncaught error), or why it could not start. */
   readonly error: unknown
@@ -253,12 +265,18 @@ export interface WorkerExitMessage {
  * @category Observability
  */
 export interface LatencyHistogram {
+  /** How many samples. */
   readonly count: number
+  /** The smallest sample, in ms. */
   readonly min: number
+  /** The largest sample, in ms. */
   readonly max: number
+  /** The average, in ms. */
   readonly mean: number
-  /** The median. */
+  /** The median, in ms. */
   readonly p50: number
+  /** The 90th percentile, in ms: 90% of the samples are at most this. */
   readonly p90: number
+  /** The 99th percentile, in ms. */
   readonly p99: number
 }

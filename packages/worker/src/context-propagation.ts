@@ -90,10 +90,12 @@ export interface ContextPropagation {
  * @category Observability
  */
 export interface OpenTelemetryApi<C> {
+  /** `api.context`: the active context, and running a function inside another. */
   readonly context: {
     active(): C
     with<F extends () => ReturnType<F>>(context: C, fn: F): ReturnType<F>
   }
+  /** `api.propagation`: the global propagator (W3C Trace Context by default). */
   readonly propagation: {
     inject(context: C, carrier: Record<string, string>): void
     extract(context: C, carrier: Record<string, string>): C
