@@ -258,22 +258,25 @@ export class ExecutionCore<T> {
     call: Omit<Call<T>, 'listener'>,
     options: TaskOptions,
     onYield: ((value: unknown) => void) | undefined,
-    trace: TaskTrace | undefined,
+    diagnostics: TaskTrace | undefined,
   ): TaskFuture<R> {
     const future = new TaskFuture<R>()
     const listener = {
       progress: (value: unknown) => future.emitProgress(value),
       yield: onYield,
     }
-    const full: Call<T> = { ...call, listener, trace: injectContext() }
+    // The caller's trace context, when a propagation is registered. Only then does the call get
+    // the field: one more property on every call made the spread below ~2 µs slower.
+    const trace = injectContext()
+    const full: Call<T> = trace === undefined ? { ...call, listener } : { ...call, listener, trace }
     const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
-    item.diagnostics = trace
+    item.diagnostics = diagnostics
     const { signal } = options
     if (signal?.aborted === true) {
       item.state = DONE
       future.setException(signal.reason)
       this.#failed++
-      if (trace !== undefined) traceSettled(trace, future)
+      if (diagnostics !== undefined) traceSettled(diagnostics, future)
       return future
     }
     if (signal !== undefined) this.#watchSignal(signal, item)
