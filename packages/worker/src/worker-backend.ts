@@ -353,10 +353,10 @@ export class WorkerBackend implements Runner<TaskSpec> {
       packing,
       args,
       shared,
-      traces: slots.some((slot) => slot.call.trace !== undefined)
-        ? slots.map((slot) => slot.call.trace)
-        : undefined,
     }
+    const traces = tracesOf(slots)
+    // Only a message with trace contexts has the field: every other stays as small to clone.
+    if (traces !== undefined) (message as { traces?: typeof traces }).traces = traces
     clearTimeout(worker.idleTimer)
     try {
       worker.transport?.post(message, transfer)
@@ -693,6 +693,14 @@ function pack(slots: readonly Slot[]): {
     return { packing: 'batch1', args: lists.map((args) => args[0]), transfer }
   }
   return { packing: 'batch', args: lists, transfer }
+}
+
+/** The callers' trace contexts of a message's calls; `undefined` when none has one. */
+function tracesOf(slots: readonly Slot[]): RunMessage['traces'] {
+  for (const slot of slots) {
+    if (slot.call.trace !== undefined) return slots.map(({ call }) => call.trace)
+  }
+  return undefined
 }
 
 /** How a call that ran ended, as its worker reported it. */
