@@ -18,7 +18,7 @@ import { describeMachine } from './lib/machine.js'
 import { renderReport } from './lib/report.js'
 import type { ScenarioResult } from './lib/result.js'
 
-const all = ['overhead', 'seeds', 'startup', 'cancel', 'memory'] as const
+const all = ['overhead', 'seeds', 'startup', 'cancel', 'memory', 'cluster'] as const
 const argv = process.argv.slice(2)
 const quick = argv.includes('--quick')
 const reportOnly = argv.includes('--report')
@@ -43,11 +43,22 @@ process.stderr.write(
   `bench${quick ? ' --quick' : ''}: ${machine.cores} cores, Node ${machine.node}, Python ${machine.python ?? 'not found'}\n`,
 )
 
+/**
+ * The scenarios' environment: this machine's, without `NODE_EXTRA_CA_CERTS`, which makes every
+ * Node process read a certificate bundle as it starts (about 80 ms here). Pools that pass their
+ * environment on to worker processes (ours) would pay it, and pools that drop it (tinypool,
+ * whose workers see only their id) would not: the start-up figures would compare that, not the
+ * pools.
+ */
+const scenarioEnv = { ...process.env }
+delete scenarioEnv.NODE_EXTRA_CA_CERTS
+
 function runScenario(name: string): Promise<ScenarioResult> {
   const script = fileURLToPath(new URL(`dist/scenarios/${name}.js`, bench))
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...(quick ? ['--quick'] : [])], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: scenarioEnv,
     })
     let stdout = ''
     child.stdout.setEncoding('utf8')

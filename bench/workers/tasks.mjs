@@ -4,6 +4,7 @@ export {
   addOne,
   isPrime,
   isPrimeRange,
+  isPrimeList,
   addOneRange,
   sqrtSum,
   factorial,

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, release, totalmem, type } from 'node:os'
 
+import { redisVersion } from './cluster.js'
 import { versionOf } from './pools.js'
 import { pythonVersion } from './python.js'
 
@@ -51,6 +52,8 @@ export function describeMachine(): Machine {
       piscina: versionOf('piscina'),
       workerpool: versionOf('workerpool'),
       poolifier: versionOf('poolifier'),
+      bullmq: versionOf('bullmq'),
+      'redis-server': redisVersion() ?? 'not found',
     },
   }
 }

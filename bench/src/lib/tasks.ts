@@ -9,6 +9,7 @@ export interface BenchTasks {
   addOne: (x: number) => number
   isPrime: (n: number) => boolean
   isPrimeRange: (range: readonly [number, number]) => boolean[]
+  isPrimeList: (numbers: readonly number[]) => boolean[]
   addOneRange: (range: readonly [number, number]) => number[]
   sqrtSum: (n: number) => number
   factorial: (n: number) => bigint

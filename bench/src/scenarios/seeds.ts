@@ -1,7 +1,7 @@
 /**
  * Scenario 2, the seeds' workloads, each also run serially in this thread for the speedup:
- * `isPrime` over 1..100,000 one task per item and chunked (and issue 7's 1..2,000,000 in chunks
- * of 10,000 against plain worker threads), eight `sqrt` sums (the seed's N and a larger one),
+ * `isPrime` over 1..100,000 one task per item and chunked (and the README's everyday loop over
+ * 1..2,000,000 in chunks of 10,000 against plain worker threads), eight `sqrt` sums (the seed's N and a larger one),
  * factorials of 10,000..50,000 (BigInt), and squares of 1..10 (all overhead).
  *
  * One measurement: create the pool, run the workload (cold: workers start, modules load), run it
@@ -338,6 +338,130 @@ const bigN = quick ? 2_000_000 : 10_000_000
 const primeChunk = Math.ceil((primesEnd - 1) / (workers * 4))
 const factorials = quick ? [10_000, 20_000, 30_000] : [10_000, 20_000, 30_000, 40_000, 50_000]
 
+/**
+ * The README's everyday loop, exactly as it is written: `for await (const ok of
+ * pool.map(tasks.isPrime, numbers, { chunksize: 10_000 })) if (ok) primes++` over an array of
+ * 1..2,000,000, against the same count done serially and by two plain `worker_threads` fed the
+ * same slices (arrays in, arrays of booleans out, counted on the main thread), and against the
+ * loop that takes a chunk's results at once (`.chunks()`).
+ */
+async function everydayTable(): Promise<Table> {
+  const numbers = range(1, bigPrimesEnd)
+  const chunksize = 10_000
+  const isPrime = local.isPrime
+  let expected = 0
+  for (const n of numbers) if (isPrime(n)) expected++
+  const check = (primes: number): void => {
+    if (primes !== expected) throw new Error(`wrong count: ${primes} ≠ ${expected}`)
+  }
+  /** Times one loop on a pool: end to end (create, loop, shut down) and warm (a second loop). */
+  const pooled = <P>(
+    name: string,
+    create: () => P,
+    loop: (pool: P) => Promise<number>,
+    close: (pool: P) => Promise<void>,
+  ): Contender => ({
+    name,
+    run: async (): Promise<Sample> => {
+      const start = performance.now()
+      const pool = create()
+      try {
+        check(await loop(pool))
+        const coldMs = performance.now() - start
+        const warmStart = performance.now()
+        check(await loop(pool))
+        const warmMs = performance.now() - warmStart
+        const closeStart = performance.now()
+        await close(pool)
+        return { e2eMs: coldMs + performance.now() - closeStart, warmMs }
+      } catch (error) {
+        await close(pool)
+        throw error
+      }
+    },
+  })
+  const readme = (runtime: 'thread' | 'process'): Contender =>
+    pooled(
+      `ours ${runtime === 'thread' ? 'ThreadPoolExecutor' : 'ProcessPoolExecutor'}, the README's loop`,
+      () => ours(runtime, workers).executor,
+      async (pool) => {
+        let primes = 0
+        for await (const ok of pool.map(tasks.isPrime, numbers, { chunksize })) if (ok) primes++
+        return primes
+      },
+      (pool) => pool.shutdown(),
+    )
+  const contenders: Contender[] = [
+    {
+      name: 'serial (this thread)',
+      run: () => {
+        const once = (): number => {
+          let primes = 0
+          for (const n of numbers) if (isPrime(n)) primes++
+          return primes
+        }
+        let start = performance.now()
+        check(once())
+        const e2eMs = performance.now() - start
+        start = performance.now()
+        check(once())
+        return Promise.resolve({ e2eMs, warmMs: performance.now() - start })
+      },
+    },
+    readme('thread'),
+    pooled(
+      'ours ThreadPoolExecutor, the loop over .chunks()',
+      () => ours('thread', workers).executor,
+      async (pool) => {
+        let primes = 0
+        for await (const chunk of pool.map(tasks.isPrime, numbers, { chunksize }).chunks()) {
+          for (const ok of chunk) if (ok) primes++
+        }
+        return primes
+      },
+      (pool) => pool.shutdown(),
+    ),
+    readme('process'),
+    pooled(
+      'plain worker_threads (arrays in, arrays out)',
+      () => plainThreads(workers),
+      async (pool) => {
+        const slices: Array<PromiseLike<boolean[]>> = []
+        for (let start = 0; start < numbers.length; start += chunksize) {
+          slices.push(pool.call('isPrimeList', numbers.slice(start, start + chunksize)))
+        }
+        let primes = 0
+        for (const slice of slices) for (const ok of await slice) if (ok) primes++
+        return primes
+      },
+      (pool) => pool.close(),
+    ),
+  ]
+  const rows = await interleave(contenders, { ...options, label: 'everyday', timeout: 300_000 })
+  return {
+    id: 'everyday-map',
+    title: `The README's loop: isPrime(n) for n in 1..${(bigPrimesEnd - 1).toLocaleString('en')}, chunks of 10,000`,
+    description:
+      "Exactly the README's `for await (const ok of pool.map(tasks.isPrime, numbers, { chunksize: 10_000 })) if (ok) primes++` over an array, against the same count done serially, by two plain `worker_threads` fed the same slices (arrays in, arrays of booleans out, counted on the main thread), and by the loop over `.chunks()`, which takes a chunk's results at once. End to end includes creating and shutting down the pool (or the threads).",
+    columns,
+    ratios: [
+      {
+        label: 'speedup vs serial (warm)',
+        key: 'warmMs',
+        reference: 'serial (this thread)',
+        kind: 'speedup',
+      },
+      {
+        label: '× plain worker_threads (warm)',
+        key: 'warmMs',
+        reference: 'plain worker_threads (arrays in, arrays out)',
+        kind: 'time',
+      },
+    ],
+    rows,
+  }
+}
+
 try {
   const tables: Table[] = []
   tables.push(
@@ -379,28 +503,7 @@ try {
       },
     ),
   )
-  tables.push(
-    await run(
-      rangeWorkload(
-        {
-          id: 'isprime-2m',
-          title: `isPrime(n) for n in 1..${(bigPrimesEnd - 1).toLocaleString('en')}, chunks of 10,000`,
-          description:
-            "Issue 7's figure: `map(isPrime, …, { chunksize: 10_000 })` against two plain `worker_threads` fed the same chunks (the floor for threads on this machine). Python is not run at this size (its serial loop alone takes about 15 s).",
-          task: 'isPrime',
-          chunksize: 10_000,
-        },
-        1,
-        bigPrimesEnd,
-      ),
-      {
-        oursRuntimes: ['thread'],
-        peers: [poolKinds.tinypoolThreads],
-        plainThreads: true,
-        python: [],
-      },
-    ),
-  )
+  tables.push(await everydayTable())
   tables.push(
     await run(
       {

@@ -27,6 +27,13 @@ function isPrimeRange([start, end]) {
   return results
 }
 
+/** `isPrime` over a list of numbers: what a plain worker thread gets, a slice of the input. */
+function isPrimeList(numbers) {
+  const results = new Array(numbers.length)
+  for (let i = 0; i < numbers.length; i++) results[i] = isPrime(numbers[i])
+  return results
+}
+
 /** A hand-made chunk of `addOne` over `[start, end)`. */
 function addOneRange([start, end]) {
   const results = new Array(end - start)
@@ -69,4 +76,14 @@ function spin(ms) {
   return x
 }
 
-module.exports = { addOne, isPrime, isPrimeRange, addOneRange, sqrtSum, factorial, square, spin }
+module.exports = {
+  addOne,
+  isPrime,
+  isPrimeRange,
+  isPrimeList,
+  addOneRange,
+  sqrtSum,
+  factorial,
+  square,
+  spin,
+}

@@ -2,7 +2,7 @@
  * The future an executor hands back: a {@link Future} that also carries what the task reports
  * while it runs (`reportProgress` inside the task).
  */
-import { Future, type CancelOptions } from '@concurrent/future'
+import { Future } from '@concurrent/future'
 import { reportCallbackError } from '@concurrent/future/internal'
 
 /**
@@ -35,43 +35,6 @@ export type ProgressListener = (value: unknown) => void
  */
 export class TaskFuture<T> extends Future<T> {
   #listeners: Set<ProgressListener> | undefined
-  #claim: ((context: unknown) => boolean) | undefined
-  #claimContext: unknown
-
-  /**
-   * Attempts to cancel the future, as {@link Future.cancel} does. A future handed to a worker
-   * in a batch with others stays pending until the worker starts it, and cancelling it then
-   * takes it back from the worker.
-   *
-   * @returns `true` if the future is now cancelled; `false` if it is running (and cannot be
-   * interrupted) or already finished.
-   * @example
-   * ```ts
-   * const future = pool.submit(tasks.slow)
-   * future.cancel() // true while it waits
-   * ```
-   */
-  override cancel(options?: CancelOptions): boolean {
-    const claim = this.#claim
-    if (claim !== undefined && this.state === 'pending') {
-      this.#claim = undefined
-      // The worker started it first: it is running, and only an interrupt can stop it.
-      if (!claim(this.#claimContext)) this.setRunningOrNotifyCancel()
-    }
-    return super.cancel(options)
-  }
-
-  /**
-   * For executor authors: while the future is pending in a worker's batch, `claim(context)`
-   * takes it back before the worker starts it, returning `false` if the worker already has.
-   * (One `claim` function serves every future; `context` tells them apart.)
-   *
-   * @internal
-   */
-  setClaim(claim: ((context: unknown) => boolean) | undefined, context?: unknown): void {
-    this.#claim = claim
-    this.#claimContext = context
-  }
 
   /**
    * Calls `listener` with each progress value the task reports from now on. A listener that

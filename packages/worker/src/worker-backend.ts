@@ -179,8 +179,6 @@ class PoolWorker {
   }
 }
 
-let nextBackend = 0
-
 /** Backends not yet closed, so a test suite can prove it leaves no workers behind. */
 const liveBackends = ((globalThis as { [key: symbol]: Set<WorkerBackend> | undefined })[
   Symbol.for('concurrent.liveBackends')
@@ -204,7 +202,6 @@ export class WorkerBackend implements Runner<TaskSpec> {
   #broken: BrokenExecutorError | undefined
   #released = false
   #closed: Promise<void> | undefined
-  readonly id = ++nextBackend
 
   constructor(options: WorkerBackendOptions) {
     this.#options = options

@@ -202,7 +202,7 @@ export class ExecutionCore<T> {
   readonly #runner: Runner<T>
   readonly #queue = new PriorityQueue<WorkItem<T>>((item) => item.state.kind === 'queued')
   /** Items handed to the runner and not over. */
-  #running = 0
+  readonly #runningItems = new Set<WorkItem<T>>()
   /** `start`s under way: never more than `maxWorkers`. */
   #inFlight = 0
   /** When each dispatch under way started, for utilization. */
@@ -345,11 +345,11 @@ export class ExecutionCore<T> {
     for (const dispatch of this.#dispatches) busy += now - dispatch.startedAt
     const elapsed = now - this.#createdAt
     const workers = this.#runner.workers
-    const running = Math.min(this.#inFlight, this.#running)
+    const running = Math.min(this.#inFlight, this.#runningItems.size)
     const stats: ExecutorStats = {
       workers,
       idle: Math.max(0, workers - this.#inFlight),
-      queued: this.#queue.size + this.#running - running,
+      queued: this.#queue.size + this.#runningItems.size - running,
       running,
       completed: this.#completed,
       failed: this.#failed,
@@ -365,15 +365,12 @@ export class ExecutionCore<T> {
     return stats
   }
 
-  /** Items handed to the runner and not over, tracked for `stopWorkers` and `#break`. */
-  readonly #runningItems = new Set<WorkItem<T>>()
-
   /**
    * Tasks waiting to run: in the queue, or in a worker's batch behind the call it is running
    * (those count against `maxQueue` too).
    */
   #waiting(): number {
-    return this.#queue.size + Math.max(0, this.#running - this.#inFlight)
+    return this.#queue.size + Math.max(0, this.#runningItems.size - this.#inFlight)
   }
 
   /** The one place an item's state changes. @throws when the move is not allowed. */
@@ -382,13 +379,8 @@ export class ExecutionCore<T> {
     if (!moves[from].includes(next.kind)) {
       throw new Error(`internal error: a task cannot go from ${from} to ${next.kind}`)
     }
-    if (from === 'running') {
-      this.#running--
-      this.#runningItems.delete(item)
-    } else if (next.kind === 'running') {
-      this.#running++
-      this.#runningItems.add(item)
-    }
+    if (from === 'running') this.#runningItems.delete(item)
+    else if (next.kind === 'running') this.#runningItems.add(item)
     item.state = next
   }
 

@@ -1,0 +1,19 @@
+/**
+ * Every internal name this package takes from the lower packages, in one module: they are not
+ * public API there (`@concurrent/future/internal`, `@concurrent/worker/internal`), so a change
+ * to them touches this file only.
+ */
+export {
+  checkInteger,
+  checkTaskOptions,
+  checkTimeout,
+  describe,
+  mergeTaskOptions,
+} from '@concurrent/future/internal'
+export {
+  checkCloneable,
+  decodeError,
+  encodeError,
+  findUncloneable,
+  type EncodedError,
+} from '@concurrent/worker/internal'
