@@ -1,9 +1,14 @@
 /**
  * Scenario 1, tiny-task overhead: 20,000 `x + 1` tasks through each pool with 2 workers,
- * threads and processes separately, one task per call; then `map` of tiny items in chunks.
+ * threads and processes separately, one task per call (ours also with a diagnostics-channel
+ * subscriber); then `map` of tiny items in chunks.
  * Each measurement creates its pool, warms it (its workers started, the task module loaded,
  * 200 tasks run), times the batch, and closes the pool outside the timing.
  */
+import diagnostics from 'node:diagnostics_channel'
+
+import { diagnosticsChannels } from '@concurrent/executors'
+
 import type { Contender, Sample } from '../lib/harness.js'
 import { interleave } from '../lib/harness.js'
 import { parseOptions } from '../lib/options.js'
@@ -85,9 +90,49 @@ function pythonContender(name: string, command: Record<string, unknown>, items: 
   ]
 }
 
+/**
+ * Ours again, with a subscriber on every task event (`concurrent:task` and its dispatch
+ * channel) for the run: what observability costs when it is on. Unsubscribed, it costs nothing
+ * (the plain row).
+ */
+function tracedContender(runtime: Runtime): Contender {
+  const [kind] = kindsOf(runtime)
+  if (kind === undefined) throw new Error('no pool of ours')
+  const plain = submitContender(kind)
+  return {
+    name: `${plain.name}, traced`,
+    run: async () => {
+      let events = 0
+      const count = (): void => {
+        events++
+      }
+      const handlers = {
+        start: count,
+        end: count,
+        asyncStart: count,
+        asyncEnd: count,
+        error: count,
+      }
+      const tracing = diagnostics.tracingChannel(diagnosticsChannels.task)
+      tracing.subscribe(handlers)
+      diagnostics.subscribe(diagnosticsChannels.taskDispatch, count)
+      let sample: Sample
+      try {
+        sample = await plain.run()
+      } finally {
+        tracing.unsubscribe(handlers)
+        diagnostics.unsubscribe(diagnosticsChannels.taskDispatch, count)
+      }
+      if (events === 0) throw new Error('the traced run published no event')
+      return sample
+    },
+  }
+}
+
 function submitTable(runtime: Runtime): Promise<Table> {
   const contenders: Contender[] = [
     ...kindsOf(runtime).map(submitContender),
+    tracedContender(runtime),
     ...(runtime === 'thread'
       ? pythonContender(
           'Python ThreadPoolExecutor.submit',

@@ -9,6 +9,7 @@ import { isTaskRef, type TaskRef } from '@concurrent/worker'
 import {
   invoke,
   lookupTask,
+  runInContext,
   type AnyFunction,
   type Call,
   type CallOutcome,
@@ -16,6 +17,7 @@ import {
   type RunningCall,
 } from '@concurrent/worker/internal'
 
+import { executorInfo } from './internal/diagnostics.js'
 import { resolveOptions, type AsyncExecutorOptions } from './options.js'
 import { PoolExecutor, type Preparer } from './pool-executor.js'
 
@@ -71,8 +73,14 @@ export class AsyncExecutor extends PoolExecutor {
       }),
     }
     super(
-      { ...resolved, onWorkerCrash: 'replace', name: 'AsyncExecutor', batch: false },
-      { runner: new InProcessRunner(), prepare: prepare },
+      {
+        ...resolved,
+        onWorkerCrash: 'replace',
+        name: 'AsyncExecutor',
+        runtime: 'async',
+        batch: false,
+      },
+      { runner: new InProcessRunner(), prepare: prepare, info: executorInfo('AsyncExecutor') },
     )
   }
 }
@@ -127,11 +135,15 @@ class InProcessRunner implements Runner<LocalTask> {
             })
           : await Promise.resolve(call.task)
         if (token.cancelled) return { kind: 'withdrawn' }
-        const value = await invoke(fn, call.work, {
-          context: { token, progress: (value: unknown) => call.listener.progress(value) },
-          exclusive: false,
-          onYield: call.listener.yield,
-        })
+        // Inside the caller's trace (context-propagation.ts): the call may start long after
+        // submit, from another task's settlement.
+        const value = await runInContext(call.trace, () =>
+          invoke(fn, call.work, {
+            context: { token, progress: (value: unknown) => call.listener.progress(value) },
+            exclusive: false,
+            onYield: call.listener.yield,
+          }),
+        )
         return { kind: 'value', value, took: performance.now() - startedAt }
       } catch (error) {
         return { kind: 'error', error, took: performance.now() - startedAt }
@@ -141,6 +153,7 @@ class InProcessRunner implements Runner<LocalTask> {
     void outcome.then(() => this.#abandon.delete(abandon as (outcome: CallOutcome) => void))
     return {
       outcome,
+      workerId: undefined,
       cancel: () => token.cancel(),
       terminate: () =>
         abandon?.({

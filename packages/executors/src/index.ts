@@ -3,16 +3,28 @@
 /// <reference lib="es2022.error" preserve="true" />
 /// <reference lib="esnext.disposable" preserve="true" />
 export { AsyncExecutor } from './async-executor.js'
+export {
+  diagnosticsChannels,
+  type ExecutorInfo,
+  type ExecutorRuntime,
+  type LatencyHistogram,
+  type TaskOutcome,
+  type TaskTraceContext,
+  type WorkerExitMessage,
+  type WorkerExitReason,
+  type WorkerStartMessage,
+} from './diagnostics.js'
 export { QueueFullError } from './errors.js'
 export type { ExecutorStats } from './internal/execution-core.js'
 export {
   type AsyncExecutorOptions,
   type ExecutorOptions,
+  type InspectOptions,
   type ProcessPoolExecutorOptions,
   type ThreadPoolExecutorOptions,
   type WorkerPoolOptions,
 } from './options.js'
-export { PoolExecutor, type TaskExecutor } from './pool-executor.js'
+export { PoolExecutor, type StatsOptions, type TaskExecutor } from './pool-executor.js'
 export { ProcessPoolExecutor } from './process-pool-executor.js'
 export { TaskFuture, type ProgressListener } from './task-future.js'
 export { TaskStream } from './task-stream.js'
@@ -62,15 +74,20 @@ export {
   DataCloneError,
   InlineTaskError,
   isTaskRef,
+  openTelemetryPropagation,
   registerClass,
   reportProgress,
+  setContextPropagation,
   TaskNotFoundError,
   taskModule,
   transfer,
   WorkerEntryNotFoundError,
   WorkerStartError,
   type ClassCodec,
+  type ContextPropagation,
+  type OpenTelemetryApi,
   type RegisterClassOptions,
+  type TraceCarrier,
   type TaskModule,
   type TaskRef,
 } from '@concurrent/worker'

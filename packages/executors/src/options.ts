@@ -159,6 +159,49 @@ export interface ProcessPoolExecutorOptions extends WorkerPoolOptions {
    * @defaultValue `{}`
    */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /**
+   * Debug tasks under the inspector: each worker process listens on `host`, on a port of its
+   * own — the lowest from `port` up that no other live worker of this pool holds, so with
+   * `maxWorkers: 2` the workers take `port` and `port + 1`, and a replacement takes the port
+   * its predecessor freed. Attach Chrome DevTools (`chrome://inspect`, add `host:port`) or
+   * VS Code to the worker; the `concurrent:worker:start` channel reports each worker's port.
+   * The inspector flags of `execArgv` (and `NODE_OPTIONS`) are replaced. `true` means
+   * `{ host: '127.0.0.1', port: 9230 }`; keep the host on loopback: the inspector runs any
+   * code it is sent.
+   *
+   * Without it, worker processes have no inspector, and never inherit the parent's
+   * `--inspect` (a second listener on the parent's port would fail).
+   *
+   * @defaultValue none
+   */
+  readonly inspect?: boolean | InspectOptions | undefined
+}
+
+/**
+ * Where {@link ProcessPoolExecutorOptions.inspect} puts the workers' inspectors.
+ *
+ * @example
+ * ```ts
+ * import { ProcessPoolExecutor } from '@concurrent/executors'
+ *
+ * // Workers listen on 127.0.0.1:9400, 127.0.0.1:9401, ...
+ * await using pool = new ProcessPoolExecutor({ maxWorkers: 2, inspect: { port: 9400 } })
+ * ```
+ * @category Executors
+ */
+export interface InspectOptions {
+  /**
+   * The address the inspectors listen on.
+   *
+   * @defaultValue `'127.0.0.1'`
+   */
+  readonly host?: string | undefined
+  /**
+   * The first worker's port; the next live worker takes the next port up.
+   *
+   * @defaultValue `9230`
+   */
+  readonly port?: number | undefined
 }
 
 /**
@@ -188,7 +231,7 @@ const pool = [
 /** The options of each executor, by name. */
 export const knownOptions = {
   ThreadPoolExecutor: [...pool, 'resourceLimits'],
-  ProcessPoolExecutor: [...pool, 'execArgv', 'env'],
+  ProcessPoolExecutor: [...pool, 'execArgv', 'env', 'inspect'],
   AsyncExecutor: [...common],
 } as const
 
@@ -202,6 +245,8 @@ export interface ResolvedOptions {
   readonly maxTasksPerChild: number | undefined
   readonly onWorkerCrash: 'replace' | 'break'
   readonly initargs: readonly unknown[]
+  /** Processes: where the workers' inspectors listen. */
+  readonly inspect: { readonly host: string; readonly port: number } | undefined
 }
 
 /** Validates `options` for the executor `name` and fills in the defaults. */
@@ -247,6 +292,7 @@ export function resolveOptions(
       `Expected \`execArgv\` to be an array of strings, got ${describe(options.execArgv)}`,
     )
   }
+  const inspect = resolveInspect(options.inspect, maxWorkers)
   const idleTimeout = options.idleTimeout ?? 30_000
   return {
     maxWorkers,
@@ -258,5 +304,32 @@ export function resolveOptions(
     maxTasksPerChild: options.maxTasksPerChild === Infinity ? undefined : options.maxTasksPerChild,
     onWorkerCrash,
     initargs: options.initargs ?? [],
+    inspect,
   }
+}
+
+/** The `inspect` option, checked, with its defaults. */
+function resolveInspect(
+  inspect: ProcessPoolExecutorOptions['inspect'],
+  maxWorkers: number,
+): ResolvedOptions['inspect'] {
+  if (inspect === undefined || inspect === false) return undefined
+  if (inspect !== true && (typeof inspect !== 'object' || inspect === null)) {
+    throw new TypeError(
+      `Expected \`inspect\` to be true or an object { host, port }, got ${describe(inspect)}`,
+    )
+  }
+  const { host = '127.0.0.1', port = 9230 } = inspect === true ? {} : inspect
+  if (typeof host !== 'string' || host === '') {
+    throw new TypeError(
+      `Expected \`inspect.host\` to be a host name or address, got ${describe(host)}`,
+    )
+  }
+  const last = 65_535 - Math.min(maxWorkers, 65_535) + 1
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > last) {
+    throw new RangeError(
+      `Expected \`inspect.port\` to be an integer from 1 to ${last} (room for ${maxWorkers} workers' ports), got ${describe(port)}`,
+    )
+  }
+  return { host, port }
 }

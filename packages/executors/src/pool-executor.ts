@@ -12,8 +12,10 @@ import {
   type Task,
   type TaskOptions,
 } from '@concurrent/future'
+import { describe } from '@concurrent/future/internal'
 import type { PreparedCall, Runner } from '@concurrent/worker/internal'
 
+import type { ExecutorInfo } from './diagnostics.js'
 import { ExecutionCore, type CoreOptions, type ExecutorStats } from './internal/execution-core.js'
 import { TaskStream } from './task-stream.js'
 import type { TaskFuture } from './task-future.js'
@@ -52,6 +54,26 @@ export interface TaskExecutor extends Executor {
 }
 
 /**
+ * Options of {@link PoolExecutor.stats}.
+ *
+ * @example
+ * ```ts
+ * const options: StatsOptions = { resetHistograms: true }
+ * const { runTime } = pool.stats(options)
+ * ```
+ * @category Observability
+ */
+export interface StatsOptions {
+  /**
+   * Empty the `waitTime` and `runTime` histograms once this snapshot is taken (the counters
+   * are never reset).
+   *
+   * @defaultValue `false`
+   */
+  readonly resetHistograms?: boolean | undefined
+}
+
+/**
  * The base of {@link ThreadPoolExecutor}, {@link ProcessPoolExecutor} and {@link AsyncExecutor}:
  * its own priority queue (so a queued future stays cancellable), interrupts with a grace
  * period, per-task timeouts, the crash policy, `shutdown`, `stats()` and `stream()`.
@@ -82,27 +104,50 @@ export abstract class PoolExecutor extends AbstractExecutor {
    */
   protected constructor(
     options: CoreOptions,
-    parts: { readonly runner: Runner<unknown>; readonly prepare: Preparer<unknown> },
+    parts: {
+      readonly runner: Runner<unknown>
+      readonly prepare: Preparer<unknown>
+      readonly info: ExecutorInfo
+    },
   ) {
     super()
     this.maxWorkers = options.maxWorkers
     this.#maxQueue = options.maxQueue
-    this.#core = new ExecutionCore(options, parts.runner)
+    this.#core = new ExecutionCore(options, parts.runner, parts.info)
     this.#prepare = parts.prepare
   }
 
   /**
-   * A snapshot of what the executor is doing: workers, queue, running tasks, totals and
-   * utilization.
+   * A snapshot of what the executor is doing: workers, queue, running tasks, totals,
+   * utilization, and the `waitTime` and `runTime` latency histograms.
    *
+   * The counters (`completed`, `failed`, `cancelled`) are totals since the executor was
+   * created. The histograms are too, unless `resetHistograms` is `true`: then they start over
+   * right after this snapshot is taken, so a reporter that reads them every interval with it
+   * gets each interval's latencies, and no sample is counted twice or lost between two reads.
+   *
+   * @param options - `resetHistograms` (default `false`): empty the histograms after reading.
    * @returns the statistics now.
    * @example
    * ```ts
    * console.log(pool.stats()) // { workers: 2, idle: 0, queued: 10, running: 2, ... }
+   * setInterval(() => {
+   *   const { waitTime, runTime } = pool.stats({ resetHistograms: true })
+   *   console.log(`last minute: p99 wait ${waitTime.p99} ms, p99 run ${runTime.p99} ms`)
+   * }, 60_000)
    * ```
    */
-  stats(): ExecutorStats {
-    return this.#core.stats()
+  stats(options: StatsOptions = {}): ExecutorStats {
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(`Expected stats() options to be an object, got ${describe(options)}`)
+    }
+    const { resetHistograms = false } = options
+    if (typeof resetHistograms !== 'boolean') {
+      throw new TypeError(
+        `Expected \`resetHistograms\` to be a boolean, got ${describe(resetHistograms)}`,
+      )
+    }
+    return this.#core.stats(resetHistograms)
   }
 
   /**

@@ -44,7 +44,12 @@ export class ProcessPoolExecutor extends PoolExecutor {
   constructor(options: ProcessPoolExecutorOptions = {}) {
     const resolved = resolveOptions('ProcessPoolExecutor', options)
     super(
-      { ...resolved, name: 'ProcessPoolExecutor', batch: resolved.maxTasksPerChild === undefined },
+      {
+        ...resolved,
+        name: 'ProcessPoolExecutor',
+        runtime: 'process',
+        batch: resolved.maxTasksPerChild === undefined,
+      },
       workerPool('ProcessPoolExecutor', 'process', options, resolved),
     )
   }

@@ -49,7 +49,12 @@ export class ThreadPoolExecutor extends PoolExecutor {
   constructor(options: ThreadPoolExecutorOptions = {}) {
     const resolved = resolveOptions('ThreadPoolExecutor', options)
     super(
-      { ...resolved, name: 'ThreadPoolExecutor', batch: resolved.maxTasksPerChild === undefined },
+      {
+        ...resolved,
+        name: 'ThreadPoolExecutor',
+        runtime: 'thread',
+        batch: resolved.maxTasksPerChild === undefined,
+      },
       workerPool('ThreadPoolExecutor', 'thread', options, resolved),
     )
   }

@@ -9,6 +9,13 @@ export {
   type RegisterClassOptions,
 } from './class-registry.js'
 export {
+  openTelemetryPropagation,
+  setContextPropagation,
+  type ContextPropagation,
+  type OpenTelemetryApi,
+  type TraceCarrier,
+} from './context-propagation.js'
+export {
   DataCloneError,
   InlineTaskError,
   TaskNotFoundError,

@@ -23,6 +23,7 @@ export type {
   RunningCall,
 } from './internal/call.js'
 export { checkCloneable, findUncloneable } from './internal/cloneable.js'
+export { injectContext, runInContext } from './context-propagation.js'
 export { decodeError, encodeError, type EncodedError } from './internal/error-codec.js'
 export {
   decodeValue,
@@ -52,4 +53,6 @@ export {
   WorkerBackend,
   type Initializer,
   type WorkerBackendOptions,
+  type WorkerExitReason,
+  type WorkerObserver,
 } from './worker-backend.js'

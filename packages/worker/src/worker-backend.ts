@@ -69,6 +69,44 @@ export interface WorkerBackendOptions {
   readonly initializer?: Initializer | undefined
   /** Replace a worker once it has run this many calls. */
   readonly maxTasksPerChild?: number | undefined
+  /**
+   * Processes: each worker's inspector listens on `host`, on the lowest port from `port` up
+   * that no other live worker of this backend has.
+   */
+  readonly inspect?: { readonly host: string; readonly port: number } | undefined
+  /** Told when a worker starts and when it is gone (for diagnostics). */
+  readonly observer?: WorkerObserver | undefined
+}
+
+/**
+ * Why a worker went away: the backend let it go (`idle`, `maxTasksPerChild`, `shutdown`),
+ * ended it (`terminated`: an interrupt past its grace period, `terminateWorkers()`, a broken
+ * executor), it went by itself (`crashed`), or it never started (`startFailed`).
+ *
+ * @internal
+ */
+export type WorkerExitReason =
+  'idle' | 'maxTasksPerChild' | 'shutdown' | 'terminated' | 'crashed' | 'startFailed'
+
+/**
+ * What a backend tells about its workers' lives.
+ *
+ * @internal
+ */
+export interface WorkerObserver {
+  /** A worker was spawned (it starts up next). */
+  started(worker: { readonly id: number; readonly inspectPort: number | undefined }): void
+  /** A worker that {@link WorkerObserver.started} is gone. */
+  exited(worker: {
+    readonly id: number
+    readonly exitCode: number | null
+    readonly signal: string | null
+    readonly reason: WorkerExitReason
+    /** What the worker reported about its death, or its start failure. */
+    readonly error: unknown
+    /** Calls it ran. */
+    readonly calls: number
+  }): void
 }
 
 /**
@@ -140,6 +178,10 @@ class PoolWorker {
   wasReady = false
   /** Called once it is gone (for `close()` and `stop()`). */
   onGone: (() => void) | undefined
+  /** Why the backend ended it, once it did. */
+  stopReason: WorkerExitReason | undefined
+  /** Processes with `inspect`: the port its inspector listens on. */
+  inspectPort: number | undefined
 
   get state(): WorkerState {
     return this.#state
@@ -201,17 +243,19 @@ export class WorkerBackend implements Runner<TaskSpec> {
   }
 
   start(calls: readonly Call[]): RunningCall[] {
+    const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
+    const workerId = worker?.transport?.id
     const slots: Slot[] = []
     const running = calls.map((call): RunningCall => {
       const slot: Slot = { call, settle: undefined }
       slots.push(slot)
       return {
         outcome: new Promise<CallOutcome>((resolve) => (slot.settle = resolve)),
+        workerId,
         cancel: () => this.#cancel(worker, slot),
         terminate: (reason) => this.#terminate(worker, slot, reason),
       }
     })
-    const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
     if (worker === undefined || worker.state === 'gone') {
       // Broken, or the worker could not even be spawned (already counted as a start failure).
       for (const slot of slots) this.#settle(undefined, slot, this.#unrunnable())
@@ -223,12 +267,12 @@ export class WorkerBackend implements Runner<TaskSpec> {
 
   /** Stops the workers (nothing is running); resolves when they have exited. Idempotent. */
   close(): Promise<void> {
-    this.#closed ??= this.#stopAll((worker) => worker.transport?.stop())
+    this.#closed ??= this.#stopAll((worker) => worker.transport?.stop(), 'shutdown')
     return this.#closed
   }
 
   stop(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
-    const stopped = this.#stopAll((worker) => worker.transport?.kill(signal), signal)
+    const stopped = this.#stopAll((worker) => worker.transport?.kill(signal), 'terminated', signal)
     this.#closed ??= stopped
     return stopped
   }
@@ -238,7 +282,11 @@ export class WorkerBackend implements Runner<TaskSpec> {
     for (const worker of this.#workers) worker.transport?.unref()
   }
 
-  #stopAll(end: (worker: PoolWorker) => void, signal?: string): Promise<void> {
+  #stopAll(
+    end: (worker: PoolWorker) => void,
+    reason: WorkerExitReason,
+    signal?: string,
+  ): Promise<void> {
     const gone: Array<Promise<void>> = []
     for (const worker of this.#workers) {
       gone.push(new Promise((resolve) => (worker.onGone = resolve)))
@@ -246,7 +294,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
         worker.inFlight.ended ??= `the worker running this task was stopped (${signal ?? 'shutdown'})`
       }
       clearTimeout(worker.idleTimer)
-      worker.move('stopping')
+      if (worker.move('stopping')) worker.stopReason ??= reason
       // Held until it has exited, so that whoever awaits this sees it through.
       worker.transport?.ref()
       end(worker)
@@ -262,6 +310,8 @@ export class WorkerBackend implements Runner<TaskSpec> {
   #spawn(): PoolWorker {
     const worker = new PoolWorker()
     this.#workers.add(worker)
+    const { inspect } = this.#options
+    if (inspect !== undefined) worker.inspectPort = this.#freeInspectPort(inspect.port)
     try {
       worker.transport = startWorker(
         {
@@ -270,6 +320,10 @@ export class WorkerBackend implements Runner<TaskSpec> {
           resourceLimits: this.#options.resourceLimits,
           execArgv: this.#options.execArgv,
           env: this.#options.env,
+          inspect:
+            inspect === undefined || worker.inspectPort === undefined
+              ? undefined
+              : { host: inspect.host, port: worker.inspectPort },
         },
         {
           message: (raw) => this.#onMessage(worker, raw),
@@ -282,7 +336,19 @@ export class WorkerBackend implements Runner<TaskSpec> {
     }
     // Idle workers never keep the program alive; a worker is held only while it runs calls.
     worker.transport.unref()
+    this.#options.observer?.started({ id: worker.transport.id, inspectPort: worker.inspectPort })
     return worker
+  }
+
+  /** The lowest port from `base` up that no live worker's inspector has. */
+  #freeInspectPort(base: number): number {
+    const taken = new Set<number>()
+    for (const worker of this.#workers) {
+      if (worker.inspectPort !== undefined) taken.add(worker.inspectPort)
+    }
+    let port = base
+    while (taken.has(port)) port++
+    return port
   }
 
   /** Hands `slots` to `worker` as one message. */
@@ -306,6 +372,9 @@ export class WorkerBackend implements Runner<TaskSpec> {
       handles === undefined
         ? { type: 'run', id: first, task, packing, args, shared }
         : { type: 'run', id: first, task, packing, args, shared, handles }
+    const traces = tracesOf(slots)
+    // Only a message with trace contexts has the field: every other stays as small to clone.
+    if (traces !== undefined) (message as { traces?: typeof traces }).traces = traces
     clearTimeout(worker.idleTimer)
     try {
       worker.transport?.post(message, transfer)
@@ -342,7 +411,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
             { cause: decodeError(message.error) },
           ),
         )
-        worker.move('stopping')
+        if (worker.move('stopping')) worker.stopReason = 'terminated'
         worker.transport?.kill('SIGKILL')
         return
       case 'crash':
@@ -401,7 +470,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     if (worker.state !== 'ready') return
     const max = this.#options.maxTasksPerChild
     if (max !== undefined && worker.callsRun >= max) {
-      this.#retire(worker)
+      this.#retire(worker, 'maxTasksPerChild')
       return
     }
     this.#becomeIdle(worker)
@@ -414,7 +483,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     if (this.#workers.size > this.#options.minWorkers) {
       worker.idleTimer = setTimeout(() => {
         if (worker.inFlight === undefined && this.#workers.size > this.#options.minWorkers) {
-          this.#retire(worker)
+          this.#retire(worker, 'idle')
         }
       }, this.#options.idleTimeout)
       worker.idleTimer.unref()
@@ -422,10 +491,13 @@ export class WorkerBackend implements Runner<TaskSpec> {
   }
 
   /** Lets an idle worker go (idle timeout, `maxTasksPerChild`); it is replaced on demand. */
-  #retire(worker: PoolWorker): void {
+  #retire(worker: PoolWorker, reason: WorkerExitReason): void {
     const index = this.#idle.indexOf(worker)
     if (index !== -1) this.#idle.splice(index, 1)
-    if (worker.move('stopping')) worker.transport?.stop()
+    if (worker.move('stopping')) {
+      worker.stopReason = reason
+      worker.transport?.stop()
+    }
   }
 
   #cancel(worker: PoolWorker | undefined, slot: Slot): void {
@@ -457,7 +529,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     const inFlight = worker?.inFlight
     if (worker === undefined || inFlight === undefined || slot.settle === undefined) return
     inFlight.ended ??= reason
-    worker.move('stopping')
+    if (worker.move('stopping')) worker.stopReason = 'terminated'
     worker.transport?.kill('SIGKILL')
   }
 
@@ -501,6 +573,16 @@ export class WorkerBackend implements Runner<TaskSpec> {
         break
     }
     if (inFlight !== undefined) this.#settleLeftovers(worker, inFlight, exitCode, signal, cause)
+    if (worker.transport !== undefined) {
+      this.#options.observer?.exited({
+        id: worker.transport.id,
+        exitCode,
+        signal,
+        reason: worker.stopReason ?? (state === 'starting' ? 'startFailed' : 'crashed'),
+        error: cause,
+        calls: worker.callsRun + (inFlight?.ran ?? 0),
+      })
+    }
     worker.onGone?.()
     this.#ensureMinimum()
   }
@@ -588,8 +670,10 @@ export class WorkerBackend implements Runner<TaskSpec> {
     if (this.#broken !== undefined) return
     this.#broken = error
     for (const worker of this.#workers) {
-      if (worker.inFlight === undefined && worker.move('stopping'))
+      if (worker.inFlight === undefined && worker.move('stopping')) {
+        worker.stopReason = 'terminated'
         worker.transport?.kill('SIGKILL')
+      }
     }
   }
 
@@ -627,6 +711,14 @@ function pack(slots: readonly Slot[]): {
     return { packing: 'batch1', args: lists.map((args) => args[0]), transfer }
   }
   return { packing: 'batch', args: lists, transfer }
+}
+
+/** The callers' trace contexts of a message's calls; `undefined` when none has one. */
+function tracesOf(slots: readonly Slot[]): RunMessage['traces'] {
+  for (const slot of slots) {
+    if (slot.call.trace !== undefined) return slots.map(({ call }) => call.trace)
+  }
+  return undefined
 }
 
 /** How a call that ran ended, as its worker reported it. */

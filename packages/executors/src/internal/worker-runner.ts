@@ -17,15 +17,18 @@ import type {
   ResolvedOptions,
   ThreadPoolExecutorOptions,
 } from '../options.js'
+import type { ExecutorInfo } from '../diagnostics.js'
 import type { Preparer } from '../pool-executor.js'
+import { executorInfo, workerObserver } from './diagnostics.js'
 
 export interface WorkerPoolParts {
   readonly runner: Runner<TaskSpec>
   readonly prepare: Preparer<TaskSpec>
+  readonly info: ExecutorInfo
 }
 
 export function workerPool(
-  name: string,
+  name: 'ThreadPoolExecutor' | 'ProcessPoolExecutor',
   runtime: 'thread' | 'process',
   options: ThreadPoolExecutorOptions & ProcessPoolExecutorOptions,
   resolved: ResolvedOptions,
@@ -34,6 +37,7 @@ export function workerPool(
     options.initializer === undefined
       ? undefined
       : prepareInitializer(options.initializer, resolved.initargs, runtime)
+  const info = executorInfo(name)
   const runner = new WorkerBackend({
     runtime,
     name,
@@ -45,8 +49,11 @@ export function workerPool(
     resourceLimits: options.resourceLimits,
     execArgv: options.execArgv,
     env: options.env,
+    inspect: resolved.inspect,
+    observer: workerObserver(info, runtime),
   })
   return {
+    info,
     runner,
     prepare: {
       call: (task, args) => prepareCall(task, args, runtime),

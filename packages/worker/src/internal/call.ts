@@ -6,6 +6,7 @@
  */
 import type { WorkerCrashedError } from '@concurrent/future'
 
+import type { TraceCarrier } from '../context-propagation.js'
 import type { HandlePath } from './marshal.js'
 import type { TaskSpec } from './protocol.js'
 import type { AnyFunction, Work } from './run.js'
@@ -45,6 +46,8 @@ export interface Call<T = TaskSpec> {
   readonly handles?: readonly HandlePath[] | undefined
   /** Runs once the call is over for good (what encoding its handles opened, it closes). */
   readonly release?: (() => void) | undefined
+  /** The caller's trace context, run around the task in the worker (context-propagation.ts). */
+  readonly trace?: TraceCarrier | undefined
 }
 
 /**
@@ -84,6 +87,8 @@ export type CallOutcome =
 export interface RunningCall {
   /** Settles (never rejects) once the call is over. */
   readonly outcome: Promise<CallOutcome>
+  /** The thread id or process id of the worker it went to; `undefined` in-process. */
+  readonly workerId: number | undefined
   /**
    * Stops the call: one that has not started never will (its outcome is `withdrawn`); a running
    * one has its token cancelled and its signal aborted.

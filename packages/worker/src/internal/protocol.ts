@@ -13,6 +13,7 @@
  * The worker runs them in order and reports each call as it ends (`DoneMessage` or
  * `FailMessage`), with its progress and streamed values before it on the same ordered channel.
  */
+import type { TraceCarrier } from '../context-propagation.js'
 import type { EncodedError } from './error-codec.js'
 import { isHandleList, type HandlePath } from './marshal.js'
 
@@ -59,6 +60,8 @@ export interface RunMessage {
    * `marshal.ts`). Only on a message of one call (`call`, `chunk` or `chunk1`).
    */
   readonly handles?: readonly HandlePath[] | undefined
+  /** The callers' trace contexts, by call; absent when no call has one. */
+  readonly traces?: ReadonlyArray<TraceCarrier | undefined> | undefined
 }
 
 /** Parent → worker process: stop call `id` (skip it if it has not started). */
@@ -229,7 +232,8 @@ export function parseParentMessage(raw: unknown): ParentMessage | undefined {
         isTaskSpec(message.task) &&
         typeof message.packing === 'string' &&
         isArrayLike(message.args) &&
-        (message.handles === undefined || isHandleList(message.handles))
+        (message.handles === undefined || isHandleList(message.handles)) &&
+        (message.traces === undefined || Array.isArray(message.traces))
         ? (message as unknown as ParentMessage)
         : undefined
     case 'cancel':

@@ -16,6 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { CancelToken } from '@concurrent/cancellation'
 import type { ChunkResult } from '@concurrent/future'
 
+import { runInContext } from '../context-propagation.js'
 import { DataCloneError, TaskNotFoundError } from '../errors.js'
 import {
   endTask,
@@ -204,14 +205,19 @@ export class WorkerRuntime {
       // Cancelled while it waited for this worker: do not start it.
       token.throwIfCancelled()
       if (message.handles !== undefined) await revive(message.args, message.handles)
-      value = await invoke(fn, work, {
+      const how: Invocation = {
         context,
         exclusive: true,
         onYield:
           message.packing === 'call'
             ? (yielded) => this.#sendValue({ type: 'yield', id, value: yielded }, 'a yielded value')
             : undefined,
-      })
+      }
+      // Inside the caller's trace, when the call brought one (context-propagation.ts).
+      const trace = message.traces?.[index]
+      value = await (trace === undefined
+        ? invoke(fn, work, how)
+        : runInContext(trace, () => invoke(fn, work, how)))
     } catch (error) {
       this.#fail(id, error, took())
       return

@@ -38,6 +38,8 @@ export interface TransportOptions {
   readonly execArgv?: readonly string[] | undefined
   /** Processes: variables added to the parent's environment. */
   readonly env?: Readonly<Record<string, string>> | undefined
+  /** Processes: where this worker's inspector listens (`--inspect=host:port`). */
+  readonly inspect?: { readonly host: string; readonly port: number } | undefined
 }
 
 /** What a transport reports. @internal */
@@ -153,9 +155,14 @@ const liveProcesses = new Set<ChildProcess>()
 let exitHookInstalled = false
 
 function startProcess(options: TransportOptions, events: TransportEvents): Transport {
+  const execArgv = options.execArgv ?? inheritedExecArgv()
+  const { inspect } = options
   const child = fork(fileURLToPath(resolveWorkerEntry('process')), [], {
-    execArgv: [...(options.execArgv ?? inheritedExecArgv())],
-    env: { ...process.env, ...options.env },
+    execArgv:
+      inspect === undefined
+        ? [...execArgv]
+        : [...withoutInspector(execArgv), `--inspect=${inspect.host}:${inspect.port}`],
+    env: childEnv(options.env),
     serialization: 'advanced',
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
   })
@@ -236,8 +243,25 @@ function startProcess(options: TransportOptions, events: TransportEvents): Trans
  * `--inspect=9229` would fail to listen on the port the parent holds.
  */
 function inheritedExecArgv(): string[] {
+  return withoutInspector(process.execArgv)
+}
+
+/**
+ * The worker's environment: the parent's, with `env` on top, and without inspector flags in
+ * `NODE_OPTIONS` (a parent started with `NODE_OPTIONS=--inspect` holds the port they name).
+ */
+function childEnv(env: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env }
+  const nodeOptions = merged.NODE_OPTIONS
+  if (nodeOptions !== undefined && /--(inspect|debug)/.test(nodeOptions)) {
+    merged.NODE_OPTIONS = withoutInspector(nodeOptions.split(/\s+/).filter(Boolean)).join(' ')
+  }
+  return merged
+}
+
+/** `list` (Node options) without the inspector's. */
+function withoutInspector(list: readonly string[]): string[] {
   const args: string[] = []
-  const list = process.execArgv
   for (let i = 0; i < list.length; i++) {
     const arg = list[i] as string
     if (/^--(inspect|inspect-brk|inspect-wait|debug|debug-brk)(=|$)/.test(arg)) continue
