@@ -149,10 +149,11 @@ class InProcessRunner implements Runner<LocalTask> {
         return { kind: 'error', error, took: performance.now() - startedAt }
       }
     }
-    const outcome = Promise.race([run(), abandoned])
-    void outcome.then(() => this.#abandon.delete(abandon as (outcome: CallOutcome) => void))
+    void Promise.race([run(), abandoned]).then((outcome) => {
+      this.#abandon.delete(abandon as (outcome: CallOutcome) => void)
+      call.listener.settled(outcome)
+    })
     return {
-      outcome,
       workerId: undefined,
       cancel: () => token.cancel(),
       terminate: () =>

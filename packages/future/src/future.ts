@@ -160,7 +160,8 @@ const inspect = Symbol.for('nodejs.util.inspect.custom')
  */
 export class Future<T> implements PromiseLike<T> {
   #state: Snapshot<T> = PENDING
-  #callbacks = new Set<{ readonly fn: DoneCallback<T> }>()
+  /** Done callbacks waiting; made with the first (most futures of a map never get one). */
+  #callbacks: Set<{ readonly fn: DoneCallback<T> }> | undefined
   #promise: Promise<T> | undefined
   #interrupt: InterruptHandler | undefined
 
@@ -320,9 +321,10 @@ export class Future<T> implements PromiseLike<T> {
       return noop
     }
     const entry = { fn }
-    this.#callbacks.add(entry)
+    const callbacks = (this.#callbacks ??= new Set())
+    callbacks.add(entry)
     return () => {
-      this.#callbacks.delete(entry)
+      callbacks.delete(entry)
     }
   }
 
@@ -389,7 +391,7 @@ export class Future<T> implements PromiseLike<T> {
 
   /** The number of done callbacks waiting; lets tests prove that waiters never leak. */
   get [callbackCount](): number {
-    return this.#callbacks.size
+    return this.#callbacks?.size ?? 0
   }
 
   /** A readable form for `console.log` and the debugger. */
@@ -450,8 +452,10 @@ export class Future<T> implements PromiseLike<T> {
     this.#interrupt = undefined
     // Iterating the live set lets a callback remove one that has not run yet; callbacks added
     // from here on run at once (the future is done) and never join the set.
-    for (const entry of this.#callbacks) {
-      this.#callbacks.delete(entry)
+    const callbacks = this.#callbacks
+    if (callbacks === undefined) return
+    for (const entry of callbacks) {
+      callbacks.delete(entry)
       this.#invoke(entry.fn)
     }
   }

@@ -23,7 +23,7 @@ import { PipeState } from './internal/channels/pipe-state.js'
 import { deadlineFor } from './internal/sync/steps.js'
 import { Adopt, kEncode, registerHandle } from './internal/transport/handles.js'
 import { pack, unpack } from './internal/transport/items.js'
-import type { End, Packed } from './internal/channels/wire.js'
+import type { End, Packed } from './internal/channels/messages.js'
 
 /**
  * Options of {@link Connection.recv}.

@@ -40,7 +40,6 @@ export {
   prepareCall,
   prepareChunk,
   prepareInitializer,
-  taskKey,
   taskSpecOf,
   type Runtime,
 } from './internal/prepare.js'

@@ -6,7 +6,7 @@
  * executor ─start(calls)─▶ WorkerBackend ─RunMessage─▶ transport ─▶ entry ─▶ WorkerRuntime
  *    ▲                         │ one PoolWorker per worker:                        │
  *    │                         │ starting ▶ initializing ▶ ready ▶ stopping ▶ gone │
- *    └── RunningCall.outcome ◀─┴──── done / fail / skipped, progress, yields ◀─────┘
+ *    └─ listener.settled() ◀─────┴──── done / fail / skipped, progress, yields ◀─────┘
  * ```
  *
  * It is not a queue: the executor calls `start` only when a worker is free, and the calls of
@@ -143,11 +143,35 @@ const moves: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
   gone: [],
 }
 
-/** One call of a message in flight. */
-interface Slot {
+/** What a {@link Slot} asks of its backend. */
+interface SlotOwner {
+  cancel(worker: PoolWorker | undefined, slot: Slot): void
+  terminate(worker: PoolWorker | undefined, slot: Slot, reason: string): void
+}
+
+/** One call of a message in flight, and the executor's handle on it. */
+class Slot implements RunningCall {
   readonly call: Call
-  /** Settles the call's outcome; `undefined` once it has. */
-  settle: ((outcome: CallOutcome) => void) | undefined
+  readonly workerId: number | undefined
+  /** Whether the call is not over yet (its listener has not been told how it ended). */
+  open = true
+  readonly #owner: SlotOwner
+  readonly #worker: PoolWorker | undefined
+
+  constructor(call: Call, worker: PoolWorker | undefined, owner: SlotOwner) {
+    this.call = call
+    this.#worker = worker
+    this.workerId = worker?.transport?.id
+    this.#owner = owner
+  }
+
+  cancel(): void {
+    this.#owner.cancel(this.#worker, this)
+  }
+
+  terminate(reason: string): void {
+    this.#owner.terminate(this.#worker, this, reason)
+  }
 }
 
 /** A message in flight on a worker: its calls, in order. */
@@ -218,6 +242,10 @@ export class WorkerBackend implements Runner<TaskSpec> {
   #broken: BrokenExecutorError | undefined
   #released = false
   #closed: Promise<void> | undefined
+  readonly #slotOwner: SlotOwner = {
+    cancel: (worker, slot) => this.#cancel(worker, slot),
+    terminate: (worker, slot, reason) => this.#terminate(worker, slot, reason),
+  }
 
   constructor(options: WorkerBackendOptions) {
     this.#options = options
@@ -244,25 +272,18 @@ export class WorkerBackend implements Runner<TaskSpec> {
 
   start(calls: readonly Call[]): RunningCall[] {
     const worker = this.#broken === undefined ? (this.#idle.pop() ?? this.#spawn()) : undefined
-    const workerId = worker?.transport?.id
-    const slots: Slot[] = []
-    const running = calls.map((call): RunningCall => {
-      const slot: Slot = { call, settle: undefined }
-      slots.push(slot)
-      return {
-        outcome: new Promise<CallOutcome>((resolve) => (slot.settle = resolve)),
-        workerId,
-        cancel: () => this.#cancel(worker, slot),
-        terminate: (reason) => this.#terminate(worker, slot, reason),
-      }
-    })
+    const slots = calls.map((call) => new Slot(call, worker, this.#slotOwner))
     if (worker === undefined || worker.state === 'gone') {
       // Broken, or the worker could not even be spawned (already counted as a start failure).
-      for (const slot of slots) this.#settle(undefined, slot, this.#unrunnable())
-      return running
+      // Reported after `start` returns, as the contract says.
+      const outcome = this.#unrunnable()
+      queueMicrotask(() => {
+        for (const slot of slots) this.#settle(undefined, slot, outcome)
+      })
+      return slots
     }
     this.#post(worker, slots)
-    return running
+    return slots
   }
 
   /** Stops the workers (nothing is running); resolves when they have exited. Idempotent. */
@@ -382,9 +403,13 @@ export class WorkerBackend implements Runner<TaskSpec> {
       // A value deeper than the call-site check looks could not be cloned: nothing was sent,
       // and the worker is free for the next call.
       const failure = cloneFailure(error)
-      for (const slot of slots)
-        this.#settle(undefined, slot, { kind: 'error', error: failure, took: 0 })
       this.#becomeIdle(worker)
+      // Reported after `start` returns, as the contract says.
+      queueMicrotask(() => {
+        for (const slot of slots) {
+          this.#settle(undefined, slot, { kind: 'error', error: failure, took: 0 })
+        }
+      })
       return
     }
     worker.inFlight = inFlight
@@ -429,7 +454,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
     const inFlight = worker.inFlight
     if (inFlight === undefined) return
     const slot = inFlight.slots[message.id - inFlight.first]
-    if (slot?.settle === undefined) return
+    if (slot?.open !== true) return
     switch (message.type) {
       case 'progress':
         slot.call.listener.progress(message.value)
@@ -453,16 +478,15 @@ export class WorkerBackend implements Runner<TaskSpec> {
    * is free first, so that the executor's next call finds it idle.
    */
   #settle(worker: PoolWorker | undefined, slot: Slot, outcome: CallOutcome): void {
-    const settle = slot.settle
-    if (settle === undefined) return
-    slot.settle = undefined
+    if (!slot.open) return
+    slot.open = false
     const inFlight = worker?.inFlight
     if (worker !== undefined && inFlight !== undefined && --inFlight.open === 0) {
       worker.inFlight = undefined
       worker.callsRun += inFlight.ran
       this.#afterMessage(worker)
     }
-    settle(outcome)
+    slot.call.listener.settled(outcome)
   }
 
   /** A worker finished a message: retire it, or make it idle. */
@@ -502,7 +526,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
 
   #cancel(worker: PoolWorker | undefined, slot: Slot): void {
     const inFlight = worker?.inFlight
-    if (worker === undefined || inFlight === undefined || slot.settle === undefined) return
+    if (worker === undefined || inFlight === undefined || !slot.open) return
     const index = inFlight.slots.indexOf(slot)
     if (inFlight.flags !== undefined) {
       const flags = inFlight.flags
@@ -527,7 +551,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
 
   #terminate(worker: PoolWorker | undefined, slot: Slot, reason: string): void {
     const inFlight = worker?.inFlight
-    if (worker === undefined || inFlight === undefined || slot.settle === undefined) return
+    if (worker === undefined || inFlight === undefined || !slot.open) return
     inFlight.ended ??= reason
     if (worker.move('stopping')) worker.stopReason = 'terminated'
     worker.transport?.kill('SIGKILL')
@@ -625,7 +649,7 @@ export class WorkerBackend implements Runner<TaskSpec> {
   ): void {
     let blamed = false
     inFlight.slots.forEach((slot, index) => {
-      if (slot.settle === undefined) return
+      if (!slot.open) return
       let started: boolean
       if (inFlight.flags !== undefined) {
         started =

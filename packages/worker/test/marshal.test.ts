@@ -21,6 +21,7 @@ import {
 
 import { parseParentMessage } from '../src/internal/protocol.js'
 import { LocalPoint, Point } from './fixtures/point.js'
+import { listened, startAll } from './started.js'
 
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
@@ -175,7 +176,7 @@ describe.each(['thread', 'process'] as const)(
     })
 
     const run = (prepared: PreparedCall): Promise<CallOutcome> =>
-      backend.start([{ ...prepared, listener: { progress: () => undefined } }])[0]!.outcome
+      startAll(backend, [listened(prepared)])[0]!.outcome
 
     it('are revived in a worker whose task module imports only their type', async () => {
       const origin = new Point(1, 1)

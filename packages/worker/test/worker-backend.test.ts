@@ -12,10 +12,10 @@ import {
   prepareChunk,
   WorkerBackend,
   type Call,
-  type CallListener,
   type CallOutcome,
-  type RunningCall,
 } from '@concurrent/worker/internal'
+
+import { listened, startAll, type Heard, type Started } from './started.js'
 
 type Tasks = typeof import('./fixtures/tasks.js')
 
@@ -30,10 +30,10 @@ const untyped = taskModule<Record<string, (...args: unknown[]) => unknown>>(url)
 function call(
   task: unknown,
   args: readonly unknown[],
-  options: Partial<CallListener> & Partial<Pick<Call, 'callerStack' | 'transfer'>> = {},
+  options: Heard & Partial<Pick<Call, 'callerStack' | 'transfer'>> = {},
 ): Call {
-  const { progress = () => undefined, yield: onYield, ...rest } = options
-  return { ...prepareCall(task, args, 'thread'), listener: { progress, yield: onYield }, ...rest }
+  const { progress, yield: onYield, ...rest } = options
+  return listened({ ...prepareCall(task, args, 'thread'), ...rest }, { progress, yield: onYield })
 }
 
 function valueOf(outcome: CallOutcome): unknown {
@@ -80,7 +80,7 @@ describe.each(['thread', 'process'] as const)(
       await backend.close()
     })
 
-    const start = (one: Call): RunningCall => backend.start([one])[0]!
+    const start = (one: Call): Started => startAll(backend, [one])[0]!
     const run = (one: Call): Promise<CallOutcome> => start(one).outcome
 
     it('returns the value of a task from a TypeScript task module', async () => {
@@ -126,7 +126,7 @@ describe.each(['thread', 'process'] as const)(
         false,
         'thread',
       )
-      const outcome = await run({ ...chunk, listener: { progress: () => undefined } })
+      const outcome = await run(listened(chunk))
       expect(valueOf(outcome)).toEqual({ values: [3, 7, 11] })
     })
 
@@ -141,7 +141,7 @@ describe.each(['thread', 'process'] as const)(
         false,
         runtime,
       )
-      const outcome = await run({ ...chunk, listener: { progress: () => undefined } })
+      const outcome = await run(listened(chunk))
       const { values, failure } = valueOf(outcome) as {
         values: unknown[]
         failure: { error: Error }
@@ -202,7 +202,7 @@ describe.each(['thread', 'process'] as const)(
     })
 
     it('cancel() aborts the task’s signal: it ends with CancelledError and the worker goes on', async () => {
-      const unit: RunningCall = start(
+      const unit: Started = start(
         call(tasks.waitForCancel, [], {
           progress: () => {
             unit.cancel()
@@ -227,9 +227,10 @@ describe.each(['thread', 'process'] as const)(
        */
       function batch(
         calls: ReadonlyArray<readonly [string, number]>,
-        progress?: (index: number, value: unknown, running: RunningCall[]) => void,
-      ): { running: RunningCall[]; done: Promise<CallOutcome[]> } {
-        const running: RunningCall[] = backend.start(
+        progress?: (index: number, value: unknown, running: Started[]) => void,
+      ): { running: Started[]; done: Promise<CallOutcome[]> } {
+        const running: Started[] = startAll(
+          backend,
           calls.map((args, index) =>
             call(tasks.act, args, { progress: (value) => progress?.(index, value, running) }),
           ),
@@ -334,7 +335,7 @@ describe.each(['thread', 'process'] as const)(
       })
 
       it('cancel() is seen at once by a synchronous loop polling its token', async () => {
-        const unit: RunningCall = start(
+        const unit: Started = start(
           call(tasks.spinUntilCancelled, [], {
             progress: () => {
               unit.cancel()

@@ -33,12 +33,12 @@ import {
 import { deadlineIn, setDeadline } from '@concurrent/future/internal'
 import {
   injectContext,
-  taskKey,
   type Call,
+  type CallListener,
   type CallOutcome,
+  type PreparedCall,
   type Runner,
   type RunningCall,
-  type TaskSpec,
 } from '@concurrent/worker/internal'
 
 import type { ExecutorInfo, ExecutorRuntime, LatencyHistogram } from '../diagnostics.js'
@@ -87,24 +87,61 @@ const moves: Readonly<Record<ItemState['kind'], readonly ItemState['kind'][]>> =
   done: [],
 }
 
-/** One submission: its future, its call, and where it is. */
-class WorkItem<T> {
+/**
+ * One submission: its future, where it is, and its call — the item is the call it hands to the
+ * runner, and the call's listener. (One object of one shape per task, rather than a call, a
+ * listener and their closures: on the path of every tiny task, each allocation shows.)
+ */
+class WorkItem<T> implements Call<T>, CallListener {
   readonly future: TaskFuture<unknown>
-  readonly call: Call<T>
   readonly options: TaskOptions
   /** The task, when calls of it may share a batch; `undefined` when this one may not. */
-  key: unknown
+  key: unknown = undefined
   state: ItemState = QUEUED
   /** When it was submitted (`performance.now()`). */
   readonly queuedAt = performance.now()
   /** Its context on `concurrent:task`; `undefined` when nobody listened at submit. */
-  diagnostics: TaskTrace | undefined
+  readonly diagnostics: TaskTrace | undefined
+  readonly task: T
+  readonly work: Call<T>['work']
+  readonly transfer: Call<T>['transfer']
+  readonly callerStack: Call<T>['callerStack']
+  readonly handles: Call<T>['handles']
+  readonly release: Call<T>['release']
+  readonly trace: Call<T>['trace']
+  readonly listener: CallListener = this
+  readonly yield: CallListener['yield']
+  readonly #settled: (item: WorkItem<T>, outcome: CallOutcome) => void
 
-  constructor(future: TaskFuture<unknown>, call: Call<T>, options: TaskOptions, key: unknown) {
+  constructor(
+    future: TaskFuture<unknown>,
+    call: PreparedCall<T>,
+    options: TaskOptions,
+    onYield: CallListener['yield'],
+    diagnostics: TaskTrace | undefined,
+    settled: (item: WorkItem<T>, outcome: CallOutcome) => void,
+  ) {
     this.future = future
-    this.call = call
     this.options = options
-    this.key = key
+    this.diagnostics = diagnostics
+    this.task = call.task
+    this.work = call.work
+    this.transfer = call.transfer
+    this.callerStack = call.callerStack
+    this.handles = call.handles
+    this.release = call.release
+    // The caller's trace context, when a propagation is registered.
+    this.trace = injectContext()
+    this.yield = onYield
+    this.#settled = settled
+  }
+
+  progress(value: unknown): void {
+    this.future.emitProgress(value)
+  }
+
+  settled(outcome: CallOutcome): void {
+    this.#settled(this, outcome)
   }
 }
 
@@ -227,6 +264,10 @@ export class ExecutionCore<T> {
   #failed = 0
   #cancelled = 0
   #busyTime = 0
+  /** How each item's call ended: one function for all of them. */
+  readonly #onSettled = (item: WorkItem<T>, outcome: CallOutcome): void => {
+    if (item.state.kind === 'running') this.#settle(item, item.state, outcome)
+  }
 
   constructor(options: CoreOptions, runner: Runner<T>, info: ExecutorInfo) {
     this.#options = options
@@ -241,7 +282,7 @@ export class ExecutionCore<T> {
    * @throws ShutdownError, BrokenExecutorError or QueueFullError.
    */
   submit<R>(
-    call: Omit<Call<T>, 'listener'>,
+    call: PreparedCall<T>,
     options: TaskOptions,
     onYield?: (value: unknown) => void,
   ): TaskFuture<R> {
@@ -262,22 +303,14 @@ export class ExecutionCore<T> {
 
   /** Makes the work item of a submission, and queues it. */
   #enqueue<R>(
-    call: Omit<Call<T>, 'listener'>,
+    call: PreparedCall<T>,
     options: TaskOptions,
     onYield: ((value: unknown) => void) | undefined,
     diagnostics: TaskTrace | undefined,
   ): TaskFuture<R> {
     const future = new TaskFuture<R>()
-    const listener = {
-      progress: (value: unknown) => future.emitProgress(value),
-      yield: onYield,
-    }
-    // The caller's trace context, when a propagation is registered. Only then does the call get
-    // the field: one more property on every call made the spread below ~2 µs slower.
-    const trace = injectContext()
-    const full: Call<T> = trace === undefined ? { ...call, listener } : { ...call, listener, trace }
-    const item = new WorkItem<T>(future, full, options, this.#keyOf(full, options))
-    item.diagnostics = diagnostics
+    const item = new WorkItem<T>(future, call, options, onYield, diagnostics, this.#onSettled)
+    item.key = this.#keyOf(item)
     const { signal } = options
     if (signal?.aborted === true) {
       this.#move(item, DONE)
@@ -391,7 +424,7 @@ export class ExecutionCore<T> {
     item.state = next
     // Over for good, however it ended (settled, cancelled while queued, drained): what the
     // call's handles opened is closed, once.
-    if (next.kind === 'done') item.call.release?.()
+    if (next.kind === 'done') item.release?.()
   }
 
   #pump(): void {
@@ -434,22 +467,24 @@ export class ExecutionCore<T> {
    * list, handles, stream, signal or timeout, in an executor whose queue and workers have no
    * per-message limits.
    */
-  #keyOf(call: Call<T>, options: TaskOptions): unknown {
+  #keyOf(item: WorkItem<T>): unknown {
     if (!this.#runner.batches || !this.#options.batch) return undefined
     // A bounded queue sends no batches: a map paced to maxQueue counts on a slot coming free
     // the moment a task settles, which a batch's worker is not until the batch is over.
     if (this.#options.maxQueue !== Infinity) return undefined
     if (
-      call.work.kind !== 'call' ||
-      call.transfer.length > 0 ||
-      call.handles !== undefined ||
-      call.listener.yield !== undefined
+      item.work.kind !== 'call' ||
+      item.transfer.length > 0 ||
+      item.handles !== undefined ||
+      item.yield !== undefined
     ) {
       return undefined
     }
-    if (options.signal !== undefined) return undefined
-    if (options.timeout !== undefined && options.timeout !== Infinity) return undefined
-    return taskKey(call.task as TaskSpec)
+    const { signal, timeout } = item.options
+    if (signal !== undefined) return undefined
+    if (timeout !== undefined && timeout !== Infinity) return undefined
+    // The task's spec: one object per task reference (see `taskSpecOf`).
+    return item.task
   }
 
   #timeCall(key: unknown, took: number): void {
@@ -467,7 +502,7 @@ export class ExecutionCore<T> {
     const dispatch: Dispatch = { open: items.length, startedAt: performance.now() }
     let calls: RunningCall[]
     try {
-      calls = this.#runner.start(items.map((item) => item.call))
+      calls = this.#runner.start(items)
     } catch (error) {
       for (const item of items) {
         this.#move(item, DONE)
@@ -504,7 +539,6 @@ export class ExecutionCore<T> {
           this.#interrupt(item)
         })
       }
-      void call.outcome.then((outcome) => this.#settle(item, running, outcome))
     })
   }
 

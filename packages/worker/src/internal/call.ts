@@ -12,7 +12,7 @@ import type { TaskSpec } from './protocol.js'
 import type { AnyFunction, Work } from './run.js'
 
 /**
- * Receives what a call sends while it runs.
+ * Receives what a call sends while it runs, and how it ended.
  *
  * @internal
  */
@@ -21,6 +21,13 @@ export interface CallListener {
   progress(value: unknown): void
   /** A value a streaming task yielded; without it, the call is not a stream. */
   readonly yield?: ((value: unknown) => void) | undefined
+  /**
+   * The call is over: called exactly once per start, never from inside {@link Runner.start}
+   * (so the executor has the call's {@link RunningCall} first). A listener rather than a
+   * promise per call: on the path of every tiny task, a promise and its reaction were a large
+   * share of the cost.
+   */
+  settled(outcome: CallOutcome): void
 }
 
 /**
@@ -85,8 +92,6 @@ export type CallOutcome =
  * @internal
  */
 export interface RunningCall {
-  /** Settles (never rejects) once the call is over. */
-  readonly outcome: Promise<CallOutcome>
   /** The thread id or process id of the worker it went to; `undefined` in-process. */
   readonly workerId: number | undefined
   /**
@@ -106,7 +111,8 @@ export interface RunningCall {
 export interface Runner<T> {
   /**
    * Starts `calls` on one worker, in order (more than one makes a batch: one message, each
-   * call reported by itself). The executor calls it only when a worker is free for them.
+   * call reported by itself to its listener's `settled`). The executor calls it only when a
+   * worker is free for them.
    *
    * @returns one handle per call, in the same order.
    */

@@ -34,19 +34,26 @@ export type Runtime = 'thread' | 'process'
  */
 export function taskSpecOf(task: unknown): TaskSpec {
   if (typeof task === 'function') return inlineSpec(task as (...args: never[]) => unknown)
-  if (isTaskRef(task)) return { kind: 'module', url: task.moduleUrl, name: task.exportName }
+  if (isTaskRef(task)) {
+    // One spec per reference, so that calls of a task share it (the executor batches calls by
+    // their spec). A reference someone could still change gets a new spec each time.
+    if (!Object.isFrozen(task)) return moduleSpec(task)
+    let spec = moduleSpecs.get(task)
+    if (spec === undefined) {
+      spec = moduleSpec(task)
+      moduleSpecs.set(task, spec)
+    }
+    return spec
+  }
   throw new TypeError(
     `Expected a task: a reference from taskModule() or a self-contained function, got ${describe(task)}`,
   )
 }
 
-/**
- * What makes two calls calls of the same task (for batching them together).
- *
- * @internal
- */
-export function taskKey(spec: TaskSpec): string {
-  return spec.kind === 'inline' ? spec.source : `${spec.url}#${spec.name}`
+const moduleSpecs = new WeakMap<object, TaskSpec>()
+
+function moduleSpec(ref: { readonly moduleUrl: string; readonly exportName: string }): TaskSpec {
+  return { kind: 'module', url: ref.moduleUrl, name: ref.exportName }
 }
 
 /**

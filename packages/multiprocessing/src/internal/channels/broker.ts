@@ -61,11 +61,8 @@ import {
   isHello,
   MAX_FRAME_BYTES,
   writeFrame,
-  type Failure,
-  type Packed,
-  type Reply,
-  type Request,
 } from './wire.js'
+import type { Failure, Packed, Reply, Request } from './messages.js'
 
 /** The state of a queue or a pipe. */
 export type ChannelState = QueueState | PipeState

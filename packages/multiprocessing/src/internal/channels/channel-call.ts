@@ -14,7 +14,7 @@ import { currentSignal } from '@concurrent/worker'
 import { BrokenPipeError, EmptyError, EOFError, FullError } from '../../errors.js'
 import { Broker, type ChannelState } from './broker.js'
 import type { Receiver, Withdraw } from './receiver.js'
-import type { Failure } from './wire.js'
+import type { Failure } from './messages.js'
 
 /** The owner's address, the secret it asks for, and the channel's number there. */
 export interface Remote {

@@ -30,12 +30,8 @@ import {
   helloFrame,
   isReplyValue,
   MAX_FRAME_BYTES,
-  type Call,
-  type CallType,
-  type Failure,
-  type Reply,
-  type Request,
 } from './wire.js'
+import type { Call, CallType, Failure, Reply, Request } from './messages.js'
 
 const clientsKey = Symbol.for('concurrent.multiprocessing.clients')
 const shared = globalThis as { [clientsKey]?: Map<string, Client> }

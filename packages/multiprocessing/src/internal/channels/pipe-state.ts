@@ -9,7 +9,7 @@
 import { Deque } from '@concurrent/future/internal'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
 import { expired } from '../sync/steps.js'
-import type { End, Failure, Packed } from './wire.js'
+import type { End, Failure, Packed } from './messages.js'
 
 export class PipeState {
   readonly kind = 'pipe'

@@ -8,7 +8,7 @@
 import { Deque } from '@concurrent/future/internal'
 import { WaitLine, type Receiver, type Withdraw } from './receiver.js'
 import { expired } from '../sync/steps.js'
-import type { Packed } from './wire.js'
+import type { Packed } from './messages.js'
 
 export class QueueState {
   readonly kind = 'queue'

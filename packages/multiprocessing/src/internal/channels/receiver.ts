@@ -6,7 +6,7 @@
  */
 import { setDeadline } from '@concurrent/future/internal'
 
-import type { Failure } from './wire.js'
+import type { Failure } from './messages.js'
 
 /** Takes the outcome of one operation. */
 export interface Receiver<T> {

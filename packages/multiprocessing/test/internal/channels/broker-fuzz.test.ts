@@ -31,9 +31,8 @@ import {
   FrameReader,
   helloFrame,
   MAX_FRAME_BYTES,
-  type Reply,
-  type Request,
 } from '../../../src/internal/channels/wire.js'
+import type { Reply, Request } from '../../../src/internal/channels/messages.js'
 
 const tasks = taskModule<typeof import('../../fixtures/tasks.js')>(
   new URL('../../fixtures/tasks.ts', import.meta.url),

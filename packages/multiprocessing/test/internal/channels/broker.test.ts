@@ -24,10 +24,8 @@ import {
   FrameReader,
   helloFrame,
   MAX_FRAME_BYTES,
-  type Packed,
-  type Reply,
-  type Request,
 } from '../../../src/internal/channels/wire.js'
+import type { Packed, Reply, Request } from '../../../src/internal/channels/messages.js'
 
 const brokers: Broker[] = []
 const sockets: Socket[] = []

@@ -17,8 +17,8 @@ import {
   isHello,
   isReplyValue,
   MAX_FRAME_BYTES,
-  type Request,
 } from '../../../src/internal/channels/wire.js'
+import type { Request } from '../../../src/internal/channels/messages.js'
 
 const message = (value: Uint8Array): Request => ({
   type: 'put',
