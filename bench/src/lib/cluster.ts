@@ -4,6 +4,7 @@
  * BullMQ `Worker` for the raw contender — each stopped when the scenario ends.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -76,8 +77,30 @@ export async function startRedis(): Promise<string> {
   return `redis://127.0.0.1:${port}`
 }
 
-/** Starts a `concurrent-worker` host on `queue`. */
-export async function startHost(url: string, queue: string, concurrency: number): Promise<void> {
+/** The process id of the Redis server {@link startRedis} started. */
+export function redisPid(): number | undefined {
+  return redis?.pid
+}
+
+/**
+ * CPU time a process has used so far (all its threads, user and system), in µs; `undefined`
+ * where `/proc` is missing (not Linux).
+ */
+export function cpuTime(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and
+    // 13th, in clock ticks of 10 ms.
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return undefined
+  }
+}
+
+/** Starts a `concurrent-worker` host on `queue`; returns its process id. */
+export async function startHost(url: string, queue: string, concurrency: number): Promise<number> {
   const child = spawn(
     process.execPath,
     [
@@ -94,14 +117,20 @@ export async function startHost(url: string, queue: string, concurrency: number)
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   await started(child, 'taking tasks', 'concurrent-worker')
+  return child.pid ?? 0
 }
 
-/** Starts a plain BullMQ worker host on `queue`. */
-export async function startRawHost(url: string, queue: string, concurrency: number): Promise<void> {
+/** Starts a plain BullMQ worker host on `queue`; returns its process id. */
+export async function startRawHost(
+  url: string,
+  queue: string,
+  concurrency: number,
+): Promise<number> {
   const child = spawn(process.execPath, [rawWorker, url, queue, String(concurrency)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   await started(child, 'taking tasks', 'raw BullMQ worker')
+  return child.pid ?? 0
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -13,12 +13,22 @@
  * measurement creates its client, warms it, times the work and closes the client.
  */
 import { Queue, QueueEvents } from 'bullmq'
+import { Redis } from 'ioredis'
 
 import { ClusterExecutor } from '@concurrent/distributed'
 
 import type { Contender, Sample } from '../lib/harness.js'
 import { interleave, progress } from '../lib/harness.js'
-import { redisVersion, root, startHost, startRawHost, startRedis, stopAll } from '../lib/cluster.js'
+import {
+  cpuTime,
+  redisPid,
+  redisVersion,
+  root,
+  startHost,
+  startRawHost,
+  startRedis,
+  stopAll,
+} from '../lib/cluster.js'
 import { parseOptions } from '../lib/options.js'
 import { emit, type Table } from '../lib/result.js'
 import { local, tasks } from '../lib/tasks.js'
@@ -32,6 +42,19 @@ const mapItems = quick ? 5_000 : 100_000
 const cpuTasks = quick ? 20 : 200
 const CPU_MS = 10
 const HOST_SLOTS = 2
+/**
+ * `--tables cluster-submit,cluster-latency` runs only those tables (and starts only their
+ * hosts): the ids are `cluster-submit`, `cluster-latency`, `cluster-map` and `cluster-cpu`.
+ */
+const only = tablesOption(process.argv.slice(2))
+const wanted = (id: string): boolean => only === undefined || only.includes(id)
+
+function tablesOption(argv: readonly string[]): readonly string[] | undefined {
+  const inline = argv.find((arg) => arg.startsWith('--tables='))
+  const index = argv.indexOf('--tables')
+  const text = inline?.slice('--tables='.length) ?? (index === -1 ? undefined : argv[index + 1])
+  return text?.split(',').filter((id) => id !== '')
+}
 
 const version = redisVersion()
 if (version === undefined) {
@@ -63,6 +86,52 @@ function cluster(queue: string): ClusterExecutor {
   return new ClusterExecutor({ connection: url, queue, root })
 }
 
+/** The process ids of the tiny-task contenders' hosts, once started. */
+const hostPids: { raw?: number; ours?: number } = {}
+/** For Redis's own counts of the commands it ran (`INFO commandstats`). */
+const stats = new Redis(url)
+
+/** Redis commands run since the last `CONFIG RESETSTAT`, besides those two. */
+async function commandsRun(): Promise<number> {
+  let total = 0
+  for (const line of (await stats.info('commandstats')).split('\n')) {
+    const found = /^cmdstat_([^:]+):calls=(\d+)/.exec(line)
+    if (found !== null && !/^(config|info)/.test(found[1] ?? '')) total += Number(found[2])
+  }
+  return total
+}
+
+/**
+ * Times `work` (`count` tasks) and measures around it, per task: the worker host's CPU time
+ * (all its threads), Redis's, and the commands Redis ran (from both sides). Nothing else runs
+ * meanwhile, so Redis's counts are the contender's own.
+ */
+async function measured(
+  host: number | undefined,
+  count: number,
+  work: () => Promise<void>,
+): Promise<Sample> {
+  await stats.config('RESETSTAT')
+  const hostBefore = cpuTime(host)
+  const redisBefore = cpuTime(redisPid())
+  const start = performance.now()
+  await work()
+  const ms = performance.now() - start
+  const hostAfter = cpuTime(host)
+  const redisAfter = cpuTime(redisPid())
+  const commands = await commandsRun()
+  return {
+    ...perTask(ms, count),
+    commands: commands / count,
+    ...(hostBefore === undefined || hostAfter === undefined
+      ? {}
+      : { hostCpu: (hostAfter - hostBefore) / count }),
+    ...(redisBefore === undefined || redisAfter === undefined
+      ? {}
+      : { redisCpu: (redisAfter - redisBefore) / count }),
+  }
+}
+
 /** Our contender: `ClusterExecutor.submit`, `count` tasks at once or one after the other. */
 function ours(count: number, together: boolean): Contender {
   return {
@@ -71,16 +140,16 @@ function ours(count: number, together: boolean): Contender {
       const client = cluster(queues.ours)
       try {
         await Promise.all(Array.from({ length: 50 }, (_, i) => client.submit(tasks.addOne, i)))
-        const start = performance.now()
-        if (together) {
-          const results = await Promise.all(
-            Array.from({ length: count }, (_, i) => client.submit(tasks.addOne, i)),
-          )
-          if (results[count - 1] !== count) throw new Error('wrong result')
-        } else {
-          for (let i = 0; i < count; i++) await client.submit(tasks.addOne, i)
-        }
-        return perTask(performance.now() - start, count)
+        return await measured(hostPids.ours, count, async () => {
+          if (together) {
+            const results = await Promise.all(
+              Array.from({ length: count }, (_, i) => client.submit(tasks.addOne, i)),
+            )
+            if (results[count - 1] !== count) throw new Error('wrong result')
+          } else {
+            for (let i = 0; i < count; i++) await client.submit(tasks.addOne, i)
+          }
+        })
       } finally {
         await client.shutdown()
       }
@@ -146,14 +215,14 @@ function raw(count: number, together: boolean): Contender {
       const client = rawClient
       if (client === undefined) throw new Error('the raw BullMQ client is not started')
       await Promise.all(Array.from({ length: 50 }, (_, i) => client.call(i)))
-      const start = performance.now()
-      if (together) {
-        const results = await Promise.all(Array.from({ length: count }, (_, i) => client.call(i)))
-        if (results[count - 1] !== count) throw new Error('wrong result')
-      } else {
-        for (let i = 0; i < count; i++) await client.call(i)
-      }
-      return perTask(performance.now() - start, count)
+      return measured(hostPids.raw, count, async () => {
+        if (together) {
+          const results = await Promise.all(Array.from({ length: count }, (_, i) => client.call(i)))
+          if (results[count - 1] !== count) throw new Error('wrong result')
+        } else {
+          for (let i = 0; i < count; i++) await client.call(i)
+        }
+      })
     },
   }
 }
@@ -220,21 +289,34 @@ const serialCpu: Contender = {
 const perTaskColumns = [
   { key: 'us', label: 'µs per task', unit: 'µs', digits: 0 },
   { key: 'perSecond', label: 'tasks per second', unit: '/s', digits: 0 },
+  { key: 'hostCpu', label: 'host CPU per task', unit: 'µs', digits: 0 },
+  { key: 'redisCpu', label: 'Redis CPU per task', unit: 'µs', digits: 0 },
+  { key: 'commands', label: 'Redis commands per task', unit: '', digits: 1 },
 ]
 
 try {
   progress('starting Redis and the worker hosts')
+  const tiny = wanted('cluster-submit') || wanted('cluster-latency')
   await Promise.all([
-    startRawHost(url, queues.raw, HOST_SLOTS),
-    startHost(url, queues.ours, HOST_SLOTS),
-    startHost(url, queues.map, HOST_SLOTS),
-    startHost(url, queues.map, HOST_SLOTS),
-    startHost(url, queues.cpu1, 1),
-    ...[1, 2].map(() => startHost(url, queues.cpu2, 1)),
-    ...[1, 2, 3].map(() => startHost(url, queues.cpu3, 1)),
+    ...(tiny
+      ? [
+          startRawHost(url, queues.raw, HOST_SLOTS).then((pid) => (hostPids.raw = pid)),
+          startHost(url, queues.ours, HOST_SLOTS).then((pid) => (hostPids.ours = pid)),
+        ]
+      : []),
+    ...(wanted('cluster-map') ? [1, 2].map(() => startHost(url, queues.map, HOST_SLOTS)) : []),
+    ...(wanted('cluster-cpu')
+      ? [
+          startHost(url, queues.cpu1, 1),
+          ...[1, 2].map(() => startHost(url, queues.cpu2, 1)),
+          ...[1, 2, 3].map(() => startHost(url, queues.cpu3, 1)),
+        ]
+      : []),
   ])
-  rawClient = new RawClient()
-  await rawClient.ready()
+  if (tiny) {
+    rawClient = new RawClient()
+    await rawClient.ready()
+  }
   const tables: Table[] = []
   const overheadRatio = {
     label: '× raw BullMQ',
@@ -242,68 +324,76 @@ try {
     reference: 'raw BullMQ (Queue.add + Worker)',
     kind: 'time',
   } as const
-  tables.push({
-    id: 'cluster-submit',
-    title: `Tiny tasks through a cluster, ${burst.toLocaleString('en')} at once`,
-    description: `${burst.toLocaleString('en')} \`x + 1\` tasks submitted together, then awaited; one worker host (a separate process, ${HOST_SLOTS} tasks at once), Redis on loopback. Ours runs each task on the host's worker threads; the raw BullMQ worker runs it on its own thread.`,
-    columns: perTaskColumns,
-    ratios: [overheadRatio],
-    rows: await interleave([raw(burst, true), ours(burst, true)], {
-      ...options,
-      label: 'cluster-submit',
-    }),
-  })
-  tables.push({
-    id: 'cluster-latency',
-    title: 'Tiny tasks through a cluster, one at a time',
-    description: `${oneByOne} \`x + 1\` tasks, each submitted when the one before has its result: the round trip through Redis and a worker host.`,
-    columns: perTaskColumns,
-    ratios: [overheadRatio],
-    rows: await interleave([raw(oneByOne, false), ours(oneByOne, false)], {
-      ...options,
-      label: 'cluster-latency',
-    }),
-  })
-  tables.push({
-    id: 'cluster-map',
-    title: `Map of ${mapItems.toLocaleString('en')} tiny items through a cluster`,
-    description: `\`ClusterExecutor.map\` of \`x + 1\` over an array of ${mapItems.toLocaleString('en')} numbers, on two worker hosts of ${HOST_SLOTS} tasks at once: the automatic chunksize (about four chunks per worker slot) against one job per item.`,
-    columns: [
-      { key: 'ms', label: 'total', unit: 'ms', digits: 0 },
-      { key: 'us', label: 'µs per item', unit: 'µs', digits: 2 },
-    ],
-    ratios: [
-      {
-        label: '× one job per item',
-        key: 'ms',
-        reference: 'chunksize 1 (one job per item)',
-        kind: 'time',
-      },
-    ],
-    rows: await interleave(
-      [
-        mapContender('automatic chunksize', undefined),
-        mapContender('chunksize 1 (one job per item)', 1),
+  if (wanted('cluster-submit')) {
+    tables.push({
+      id: 'cluster-submit',
+      title: `Tiny tasks through a cluster, ${burst.toLocaleString('en')} at once`,
+      description: `${burst.toLocaleString('en')} \`x + 1\` tasks submitted together, then awaited; one worker host (a separate process, ${HOST_SLOTS} tasks at once), Redis on loopback. Ours runs each task on the host's worker threads; the raw BullMQ worker runs it on its own thread.`,
+      columns: perTaskColumns,
+      ratios: [overheadRatio],
+      rows: await interleave([raw(burst, true), ours(burst, true)], {
+        ...options,
+        label: 'cluster-submit',
+      }),
+    })
+  }
+  if (wanted('cluster-latency')) {
+    tables.push({
+      id: 'cluster-latency',
+      title: 'Tiny tasks through a cluster, one at a time',
+      description: `${oneByOne} \`x + 1\` tasks, each submitted when the one before has its result: the round trip through Redis and a worker host.`,
+      columns: perTaskColumns,
+      ratios: [overheadRatio],
+      rows: await interleave([raw(oneByOne, false), ours(oneByOne, false)], {
+        ...options,
+        label: 'cluster-latency',
+      }),
+    })
+  }
+  if (wanted('cluster-map')) {
+    tables.push({
+      id: 'cluster-map',
+      title: `Map of ${mapItems.toLocaleString('en')} tiny items through a cluster`,
+      description: `\`ClusterExecutor.map\` of \`x + 1\` over an array of ${mapItems.toLocaleString('en')} numbers, on two worker hosts of ${HOST_SLOTS} tasks at once: the automatic chunksize (about four chunks per worker slot) against one job per item.`,
+      columns: [
+        { key: 'ms', label: 'total', unit: 'ms', digits: 0 },
+        { key: 'us', label: 'µs per item', unit: 'µs', digits: 2 },
       ],
-      // One job per item takes about two minutes here: two measured rounds, no warm-up.
-      { ...options, label: 'cluster-map', warmup: 0, rounds: quick ? 1 : 2, timeout: 600_000 },
-    ),
-  })
-  tables.push({
-    id: 'cluster-cpu',
-    title: `CPU-bound ${CPU_MS} ms tasks on 1, 2 and 3 worker hosts`,
-    description: `${cpuTasks} tasks that each spin the CPU for ${CPU_MS} ms, submitted together; each host runs one at a time (a one-core host), and all hosts share this machine's ${HOST_SLOTS} cores. Efficiency is the tasks' own time divided by the hosts, over the time taken.`,
-    columns: [
-      { key: 'ms', label: 'total', unit: 'ms', digits: 0 },
-      { key: 'perSecond', label: 'tasks per second', unit: '/s', digits: 0 },
-      { key: 'efficiency', label: 'efficiency', unit: '%', digits: 0 },
-    ],
-    ratios: [{ label: 'speedup over 1 host', key: 'ms', reference: '1 host', kind: 'speedup' }],
-    rows: await interleave([serialCpu, cpuContender(1), cpuContender(2), cpuContender(3)], {
-      ...options,
-      label: 'cluster-cpu',
-    }),
-  })
+      ratios: [
+        {
+          label: '× one job per item',
+          key: 'ms',
+          reference: 'chunksize 1 (one job per item)',
+          kind: 'time',
+        },
+      ],
+      rows: await interleave(
+        [
+          mapContender('automatic chunksize', undefined),
+          mapContender('chunksize 1 (one job per item)', 1),
+        ],
+        // One job per item takes about two minutes here: two measured rounds, no warm-up.
+        { ...options, label: 'cluster-map', warmup: 0, rounds: quick ? 1 : 2, timeout: 600_000 },
+      ),
+    })
+  }
+  if (wanted('cluster-cpu')) {
+    tables.push({
+      id: 'cluster-cpu',
+      title: `CPU-bound ${CPU_MS} ms tasks on 1, 2 and 3 worker hosts`,
+      description: `${cpuTasks} tasks that each spin the CPU for ${CPU_MS} ms, submitted together; each host runs one at a time (a one-core host), and all hosts share this machine's ${HOST_SLOTS} cores. Efficiency is the tasks' own time divided by the hosts, over the time taken.`,
+      columns: [
+        { key: 'ms', label: 'total', unit: 'ms', digits: 0 },
+        { key: 'perSecond', label: 'tasks per second', unit: '/s', digits: 0 },
+        { key: 'efficiency', label: 'efficiency', unit: '%', digits: 0 },
+      ],
+      ratios: [{ label: 'speedup over 1 host', key: 'ms', reference: '1 host', kind: 'speedup' }],
+      rows: await interleave([serialCpu, cpuContender(1), cpuContender(2), cpuContender(3)], {
+        ...options,
+        label: 'cluster-cpu',
+      }),
+    })
+  }
   emit({
     scenario: 'cluster',
     title: 'Cluster (@concurrent/distributed on BullMQ and Redis)',
@@ -319,6 +409,7 @@ try {
   })
 } finally {
   await rawClient?.close()
+  await stats.quit()
   await stopAll()
 }
 process.exit(0)

@@ -245,10 +245,14 @@ class Host implements ClusterWorker {
     this.name = workerName(hostname(), process.pid, concurrency, runtime)
     this.#where = `worker ${this.name} of queue '${queue}' at ${connection.display}`
 
+    // All the pool's workers stay up while the host does: a host exists to run tasks, so none is
+    // left to exit when idle and started again (and its task modules imported again) on the next
+    // job, and no idle timer is set and cleared around every job.
+    const poolOptions = { maxWorkers: concurrency, minWorkers: concurrency }
     this.#pool =
       runtime === 'thread'
-        ? new ThreadPoolExecutor({ maxWorkers: concurrency })
-        : new ProcessPoolExecutor({ maxWorkers: concurrency })
+        ? new ThreadPoolExecutor(poolOptions)
+        : new ProcessPoolExecutor(poolOptions)
     this.#subscriber = connection.client({ maxRetriesPerRequest: null })
     this.#subscriber.on('error', (error: Error) => reportProblem(error, this.#where))
     this.#worker = new Worker(
