@@ -1,5 +1,5 @@
 /**
- * `ProcessPoolExecutor`: tasks run in a pool of child processes (tinypool's `child_process`
+ * `ProcessPoolExecutor`: tasks run in a pool of child processes (Node's `child_process`
  * runtime), for work that needs full isolation: native code that may crash, memory that must
  * be returned to the system, or a separate heap per worker.
  */

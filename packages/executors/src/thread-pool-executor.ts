@@ -1,5 +1,5 @@
 /**
- * `ThreadPoolExecutor`: tasks run on a pool of worker threads (tinypool's `worker_threads`
+ * `ThreadPoolExecutor`: tasks run on a pool of worker threads (Node's `worker_threads`
  * runtime), the choice for CPU-bound work in Node, where threads do run in parallel.
  */
 import { resolveOptions, type ThreadPoolExecutorOptions } from './options.js'

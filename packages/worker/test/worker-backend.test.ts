@@ -1,5 +1,5 @@
 /**
- * The backend on real tinypool workers of both runtimes, running the TypeScript task modules in
+ * The backend on real worker threads and processes, running the TypeScript task modules in
  * `fixtures/` (the workers load them through tsx's `tsImport`). One backend per runtime serves
  * every test, so the workers start once.
  */
