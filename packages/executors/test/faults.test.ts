@@ -5,7 +5,7 @@
  * happens, every future settles, the program around the pool survives, and `shutdown()`
  * returns.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -230,5 +230,21 @@ describe('ProcessPoolExecutor environment', () => {
     } finally {
       delete process.env.CONCURRENT_FAULTS_PARENT
     }
+  })
+
+  it('starts workers under a parent-death signal where setpriv can give one (Linux)', async () => {
+    const setpriv =
+      process.platform === 'linux' &&
+      process.env.CONCURRENT_WATCHDOG !== 'thread' &&
+      ['/usr/bin/setpriv', '/bin/setpriv'].some((path) => existsSync(path))
+    await using pool = new ProcessPoolExecutor({ maxWorkers: 1 })
+    const seen = await pool.submit(faults.environment, [
+      'CONCURRENT_PARENT_DEATH_SIGNAL',
+      'CONCURRENT_PARENT_PID',
+    ])
+    expect(seen).toEqual({
+      CONCURRENT_PARENT_DEATH_SIGNAL: setpriv ? '1' : '0',
+      CONCURRENT_PARENT_PID: String(process.pid),
+    })
   })
 })

@@ -1,7 +1,7 @@
 /**
  * Worker processes never outlive their program, however it ends — even while they are busy in
- * synchronous code, where they see no message and no disconnect: their watchdog thread notices
- * that their parent is gone and kills them.
+ * synchronous code, where they see no message and no disconnect: the kernel's parent-death
+ * signal (Linux, with setpriv) or their watchdog thread kills them. Both ways are tried.
  */
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
@@ -20,8 +20,13 @@ function isAlive(pid: number): boolean {
 }
 
 /** Starts the program and resolves with the pids of its busy workers. */
-function startParent(): Promise<{ pids: number[]; exited: Promise<void>; pid: number }> {
-  const child = spawn(process.execPath, [parentScript], { stdio: ['ignore', 'pipe', 'inherit'] })
+function startParent(
+  env: NodeJS.ProcessEnv,
+): Promise<{ pids: number[]; exited: Promise<void>; pid: number }> {
+  const child = spawn(process.execPath, [parentScript], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     let out = ''
@@ -39,11 +44,14 @@ function startParent(): Promise<{ pids: number[]; exited: Promise<void>; pid: nu
   })
 }
 
-describe('worker processes of a program that is ended', () => {
+describe.each([
+  { watchdog: 'the default (a parent-death signal where setpriv is)', env: {} },
+  { watchdog: 'the watchdog thread', env: { CONCURRENT_WATCHDOG: 'thread' } },
+])('worker processes of a program that is ended, with $watchdog', ({ env }) => {
   it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL'] as const)(
     'all die when it is ended by %s, busy ones included',
     async (signal) => {
-      const { pids, exited, pid } = await startParent()
+      const { pids, exited, pid } = await startParent(env)
       expect(pids).toHaveLength(4)
       expect(pids.every(isAlive)).toBe(true)
       process.kill(pid, signal)

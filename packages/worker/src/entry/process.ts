@@ -6,20 +6,28 @@
  * reported to the parent (`CrashMessage`) before the process dies, so the call's
  * `WorkerCrashedError` carries the real cause.
  *
- * A worker process never outlives its parent. It exits when the IPC channel closes; and since a
- * process busy in synchronous code never sees that, a watchdog thread checks every
- * {@link WATCH_MS} ms that the parent is still its parent, and kills the process when it is not
- * (the parent died, by any signal, and the process was handed to another). The worker reports
- * itself booted only once the watchdog runs, so no call ever runs unwatched; that puts the
- * watchdog's start-up (a Node thread: 30–50 ms of CPU) in the pool's start-up rather than in
- * its first calls, where it took a core from them.
+ * A worker process never outlives its parent. It exits when the IPC channel closes; but a
+ * process busy in synchronous code never sees that. On Linux the parent starts it with a
+ * parent-death signal (`internal/transport.ts`), so the kernel kills it with its parent; it
+ * only checks at start that its parent is still the one that started it. Elsewhere a watchdog
+ * thread checks every {@link WATCH_MS} ms that the parent is still its parent, and kills the
+ * process when it is not (the parent died, by any signal, and the process was handed to
+ * another). The worker then reports itself booted only once the watchdog runs, so no call ever
+ * runs unwatched; that puts the watchdog's start-up (a Node thread: 30–50 ms of CPU) in the
+ * pool's start-up rather than in its first calls, where it took a core from them.
  */
 import { Worker } from 'node:worker_threads'
 
 import { CancelToken } from '@concurrent/cancellation'
 
 import { encodeError } from '../internal/error-codec.js'
-import { branded, parseParentMessage, type RunMessage } from '../internal/protocol.js'
+import {
+  branded,
+  DEATH_SIGNAL_ENV,
+  PARENT_ENV,
+  parseParentMessage,
+  type RunMessage,
+} from '../internal/protocol.js'
 import { WorkerRuntime } from '../internal/run.js'
 
 /** How often the watchdog checks the parent, in ms. */
@@ -92,13 +100,16 @@ process.on('uncaughtException', (error) => {
 
 // A worker outlives neither its pool nor its parent.
 process.on('disconnect', () => process.exit(0))
-const watching = watchParent()
+// The parent may have died before the death signal was armed: then it is not our parent now.
+const parent = Number(process.env[PARENT_ENV] ?? process.ppid)
+if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL')
+const watching = process.env[DEATH_SIGNAL_ENV] === '1' ? Promise.resolve() : watchParent()
 
 /** Starts the watchdog thread; resolves once it runs (or could not start). */
 function watchParent(): Promise<void> {
   // The parent as this process saw it at start, not as the watchdog would see it once running.
   const watchdog = new Worker(
-    `const parent = ${process.ppid}
+    `const parent = ${parent}
 setInterval(() => {
   if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL')
 }, ${WATCH_MS})`,

@@ -284,3 +284,9 @@ function isEncodedError(value: unknown): value is EncodedError {
   const kind = (value as { kind?: unknown }).kind
   return kind === 'error' || kind === 'value' || kind === 'cycle'
 }
+
+/** The parent's pid, for a worker process to check against its own parent at start. */
+export const PARENT_ENV = 'CONCURRENT_PARENT_PID'
+
+/** `1` when the kernel kills the worker process with its parent (`setpriv --pdeathsig`). */
+export const DEATH_SIGNAL_ENV = 'CONCURRENT_PARENT_DEATH_SIGNAL'

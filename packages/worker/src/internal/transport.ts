@@ -12,9 +12,14 @@
  *   Their stdout is the parent's; their stderr passes through the parent, which keeps its last
  *   lines to explain a process that dies while starting. `gone` fires on `close`, after the
  *   process has exited and its streams are drained. Every live worker process is killed when
- *   the program exits.
+ *   the program exits. On Linux, where util-linux's `setpriv` is there, a worker process is
+ *   started through it with a parent-death signal (`prctl(PR_SET_PDEATHSIG, SIGKILL)`): the
+ *   kernel kills it the moment its parent dies, however the parent dies and however busy the
+ *   worker is. Elsewhere the worker runs a watchdog thread for the same (see `entry/process.ts`),
+ *   which costs a Node thread's start-up per worker.
  */
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawnSync, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import type { Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import {
@@ -24,7 +29,13 @@ import {
   type Transferable,
 } from 'node:worker_threads'
 
-import { branded, type BootData, type ParentMessage } from './protocol.js'
+import {
+  branded,
+  DEATH_SIGNAL_ENV,
+  PARENT_ENV,
+  type BootData,
+  type ParentMessage,
+} from './protocol.js'
 import type { ResourceLimits } from '../resource-limits.js'
 import { resolveWorkerEntry } from './worker-entry.js'
 
@@ -157,12 +168,24 @@ let exitHookInstalled = false
 function startProcess(options: TransportOptions, events: TransportEvents): Transport {
   const execArgv = options.execArgv ?? inheritedExecArgv()
   const { inspect } = options
+  const nodeArgv =
+    inspect === undefined
+      ? [...execArgv]
+      : [...withoutInspector(execArgv), `--inspect=${inspect.host}:${inspect.port}`]
+  const setpriv = deathSignalLauncher()
+  const env = childEnv(options.env)
+  // The entry checks that its parent is still this process, and skips its watchdog thread when
+  // the kernel watches for it.
+  env[PARENT_ENV] = String(process.pid)
+  env[DEATH_SIGNAL_ENV] = setpriv === undefined ? '0' : '1'
   const child = fork(fileURLToPath(resolveWorkerEntry('process')), [], {
-    execArgv:
-      inspect === undefined
-        ? [...execArgv]
-        : [...withoutInspector(execArgv), `--inspect=${inspect.host}:${inspect.port}`],
-    env: childEnv(options.env),
+    ...(setpriv === undefined
+      ? { execArgv: nodeArgv }
+      : {
+          execPath: setpriv,
+          execArgv: ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...nodeArgv],
+        }),
+    env,
     serialization: 'advanced',
     stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
   })
@@ -250,6 +273,27 @@ function inheritedExecArgv(): string[] {
  * The worker's environment: the parent's, with `env` on top, and without inspector flags in
  * `NODE_OPTIONS` (a parent started with `NODE_OPTIONS=--inspect` holds the port they name).
  */
+/** `setpriv`'s path when it can give a process a parent-death signal here; probed once. */
+let launcher: { readonly path: string | undefined } | undefined
+
+function deathSignalLauncher(): string | undefined {
+  launcher ??= { path: probeSetpriv() }
+  return launcher.path
+}
+
+function probeSetpriv(): string | undefined {
+  // The watchdog thread can be chosen on Linux too (docs/guarantees.md).
+  if (process.platform !== 'linux' || process.env.CONCURRENT_WATCHDOG === 'thread') return undefined
+  const path = ['/usr/bin/setpriv', '/bin/setpriv'].find((candidate) => existsSync(candidate))
+  if (path === undefined) return undefined
+  // An old or cut-down setpriv (busybox) may not know the option: try it once on `true`.
+  const probe = spawnSync(path, ['--pdeathsig', 'SIGKILL', '--', 'true'], {
+    stdio: 'ignore',
+    timeout: 5_000,
+  })
+  return probe.status === 0 ? path : undefined
+}
+
 function childEnv(env: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env }
   const nodeOptions = merged.NODE_OPTIONS
