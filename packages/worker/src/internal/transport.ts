@@ -269,10 +269,6 @@ function inheritedExecArgv(): string[] {
   return withoutInspector(process.execArgv)
 }
 
-/**
- * The worker's environment: the parent's, with `env` on top, and without inspector flags in
- * `NODE_OPTIONS` (a parent started with `NODE_OPTIONS=--inspect` holds the port they name).
- */
 /** `setpriv`'s path when it can give a process a parent-death signal here; probed once. */
 let launcher: { readonly path: string | undefined } | undefined
 
@@ -294,6 +290,10 @@ function probeSetpriv(): string | undefined {
   return probe.status === 0 ? path : undefined
 }
 
+/**
+ * The worker's environment: the parent's, with `env` on top, and without inspector flags in
+ * `NODE_OPTIONS` (a parent started with `NODE_OPTIONS=--inspect` holds the port they name).
+ */
 function childEnv(env: Readonly<Record<string, string>> | undefined): NodeJS.ProcessEnv {
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env }
   const nodeOptions = merged.NODE_OPTIONS
