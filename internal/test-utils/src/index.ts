@@ -34,6 +34,16 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** `0, 1, …, n - 1`, or with two arguments `start, …, stop - 1`: Python's `range`. */
 export function range(start: number, stop?: number): number[] {
   const [from, to] = stop === undefined ? [0, start] : [start, stop]

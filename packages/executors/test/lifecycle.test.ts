@@ -7,19 +7,11 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 import { describe, expect, it } from 'vitest'
+import { isAlive } from '@concurrent/test-utils'
 
 const run = promisify(execFile)
 const script = (name: string): string =>
   fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url))
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 describe('a program using the executors', () => {
   it('exits by itself when its work is done, without calling shutdown()', async () => {

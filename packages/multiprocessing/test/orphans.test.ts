@@ -7,17 +7,9 @@ import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 import { describe, expect, it } from 'vitest'
+import { isAlive } from '@concurrent/test-utils'
 
 const parentScript = fileURLToPath(new URL('./fixtures/orphan-parent.mjs', import.meta.url))
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Starts the program and resolves with the pids of its busy workers. */
 function startParent(

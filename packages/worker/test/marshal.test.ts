@@ -3,7 +3,7 @@
  * revived in the worker at the places recorded beside the arguments and nowhere else, with
  * the worker importing the module that registers the class when the task module did not.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 
 import { DataCloneError, taskModule } from '@concurrent/worker'
 import {
@@ -14,14 +14,13 @@ import {
   loadCodecs,
   prepareCall,
   prepareChunk,
-  WorkerBackend,
   type CallOutcome,
   type PreparedCall,
 } from '@concurrent/worker/internal'
 
 import { parseParentMessage } from '../src/internal/protocol.js'
 import { LocalPoint, Point } from './fixtures/point.js'
-import { listened, startAll } from './started.js'
+import { listened, sharedBackend, startAll } from './started.js'
 
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
@@ -159,24 +158,10 @@ describe.each(['thread', 'process'] as const)(
   'registered instances reaching a task (%s)',
   { timeout: 20_000 },
   (runtime) => {
-    let backend: WorkerBackend
-
-    beforeAll(() => {
-      backend = new WorkerBackend({
-        runtime,
-        name: 'test',
-        maxWorkers: 1,
-        minWorkers: 0,
-        idleTimeout: 1000,
-      })
-    })
-
-    afterAll(async () => {
-      await backend.close()
-    })
+    const backend = sharedBackend(runtime)
 
     const run = (prepared: PreparedCall): Promise<CallOutcome> =>
-      startAll(backend, [listened(prepared)])[0]!.outcome
+      startAll(backend(), [listened(prepared)])[0]!.outcome
 
     it('are revived in a worker whose task module imports only their type', async () => {
       const origin = new Point(1, 1)

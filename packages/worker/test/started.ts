@@ -2,13 +2,15 @@
  * Runner calls for the backend tests: a call whose listener keeps what the call sends, and its
  * outcome as a promise, since the backend reports each outcome to the listener.
  */
-import type {
-  Call,
-  CallListener,
-  CallOutcome,
-  PreparedCall,
-  Runner,
-  RunningCall,
+import { afterAll, beforeAll } from 'vitest'
+import {
+  WorkerBackend,
+  type Call,
+  type CallListener,
+  type CallOutcome,
+  type PreparedCall,
+  type Runner,
+  type RunningCall,
 } from '@concurrent/worker/internal'
 
 /** What a test may hear of a call while it runs. */
@@ -46,4 +48,28 @@ export function startAll<T>(runner: Runner<T>, calls: ReadonlyArray<Call<T>>): S
       outcome,
     }
   })
+}
+
+/**
+ * One backend of one worker for a whole `describe` block (its workers start once), closed after
+ * it: call inside the block, and the returned function gives the backend in its tests.
+ */
+export function sharedBackend(runtime: 'thread' | 'process'): () => WorkerBackend {
+  let backend: WorkerBackend | undefined
+  beforeAll(() => {
+    backend = new WorkerBackend({
+      runtime,
+      name: 'test',
+      maxWorkers: 1,
+      minWorkers: 0,
+      idleTimeout: 1000,
+    })
+  })
+  afterAll(async () => {
+    await backend?.close()
+  })
+  return () => {
+    if (backend === undefined) throw new Error('sharedBackend: the backend starts in beforeAll')
+    return backend
+  }
 }

@@ -3,7 +3,7 @@
  * `fixtures/` (the workers load them through tsx's `tsImport`). One backend per runtime serves
  * every test, so the workers start once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { CancelledError } from '@concurrent/cancellation'
 import { WorkerCrashedError } from '@concurrent/future'
 import { taskModule, TaskNotFoundError } from '@concurrent/worker'
@@ -15,7 +15,7 @@ import {
   type CallOutcome,
 } from '@concurrent/worker/internal'
 
-import { listened, startAll, type Heard, type Started } from './started.js'
+import { listened, sharedBackend, startAll, type Heard, type Started } from './started.js'
 
 type Tasks = typeof import('./fixtures/tasks.js')
 
@@ -64,23 +64,9 @@ describe.each(['thread', 'process'] as const)(
   'WorkerBackend (%s)',
   { timeout: 20_000 },
   (runtime) => {
-    let backend: WorkerBackend
+    const backend = sharedBackend(runtime)
 
-    beforeAll(() => {
-      backend = new WorkerBackend({
-        runtime,
-        name: 'test',
-        maxWorkers: 1,
-        minWorkers: 0,
-        idleTimeout: 1000,
-      })
-    })
-
-    afterAll(async () => {
-      await backend.close()
-    })
-
-    const start = (one: Call): Started => startAll(backend, [one])[0]!
+    const start = (one: Call): Started => startAll(backend(), [one])[0]!
     const run = (one: Call): Promise<CallOutcome> => start(one).outcome
 
     it('returns the value of a task from a TypeScript task module', async () => {
@@ -230,7 +216,7 @@ describe.each(['thread', 'process'] as const)(
         progress?: (index: number, value: unknown, running: Started[]) => void,
       ): { running: Started[]; done: Promise<CallOutcome[]> } {
         const running: Started[] = startAll(
-          backend,
+          backend(),
           calls.map((args, index) =>
             call(tasks.act, args, { progress: (value) => progress?.(index, value, running) }),
           ),
