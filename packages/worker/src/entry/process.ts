@@ -101,7 +101,8 @@ process.on('uncaughtException', (error) => {
 // A worker outlives neither its pool nor its parent.
 process.on('disconnect', () => process.exit(0))
 // The parent may have died before the death signal was armed: then it is not our parent now.
-const parent = Number(process.env[PARENT_ENV] ?? process.ppid)
+const given = Number(process.env[PARENT_ENV])
+const parent = Number.isSafeInteger(given) && given > 0 ? given : process.ppid
 if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL')
 const watching = process.env[DEATH_SIGNAL_ENV] === '1' ? Promise.resolve() : watchParent()
 
