@@ -87,9 +87,18 @@ export function redisPid(): number | undefined {
  * where `/proc` is missing (not Linux).
  */
 export function cpuTime(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined
+  return pid === undefined ? undefined : ticksIn(`/proc/${pid}/stat`)
+}
+
+/** As {@link cpuTime}, for the process's main thread alone. */
+export function mainThreadCpuTime(pid: number | undefined): number | undefined {
+  return pid === undefined ? undefined : ticksIn(`/proc/${pid}/task/${pid}/stat`)
+}
+
+/** User and system CPU time from a `/proc` stat file, in µs. */
+function ticksIn(path: string): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = readFileSync(path, 'utf8')
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and
     // 13th, in clock ticks of 10 ms.
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ')

@@ -21,6 +21,7 @@ import type { Contender, Sample } from '../lib/harness.js'
 import { interleave, progress } from '../lib/harness.js'
 import {
   cpuTime,
+  mainThreadCpuTime,
   redisPid,
   redisVersion,
   root,
@@ -103,8 +104,8 @@ async function commandsRun(): Promise<number> {
 
 /**
  * Times `work` (`count` tasks) and measures around it, per task: the worker host's CPU time
- * (all its threads), Redis's, and the commands Redis ran (from both sides). Nothing else runs
- * meanwhile, so Redis's counts are the contender's own.
+ * (all its threads, and its main thread alone), Redis's, this client's, and the commands Redis
+ * ran (from both sides). Nothing else runs meanwhile, so Redis's counts are the contender's own.
  */
 async function measured(
   host: number | undefined,
@@ -113,19 +114,27 @@ async function measured(
 ): Promise<Sample> {
   await stats.config('RESETSTAT')
   const hostBefore = cpuTime(host)
+  const hostMainBefore = mainThreadCpuTime(host)
   const redisBefore = cpuTime(redisPid())
+  const client = process.cpuUsage()
   const start = performance.now()
   await work()
   const ms = performance.now() - start
+  const clientUsed = process.cpuUsage(client)
   const hostAfter = cpuTime(host)
+  const hostMainAfter = mainThreadCpuTime(host)
   const redisAfter = cpuTime(redisPid())
   const commands = await commandsRun()
   return {
     ...perTask(ms, count),
     commands: commands / count,
+    clientCpu: (clientUsed.user + clientUsed.system) / count,
     ...(hostBefore === undefined || hostAfter === undefined
       ? {}
       : { hostCpu: (hostAfter - hostBefore) / count }),
+    ...(hostMainBefore === undefined || hostMainAfter === undefined
+      ? {}
+      : { hostMainCpu: (hostMainAfter - hostMainBefore) / count }),
     ...(redisBefore === undefined || redisAfter === undefined
       ? {}
       : { redisCpu: (redisAfter - redisBefore) / count }),
@@ -289,7 +298,9 @@ const serialCpu: Contender = {
 const perTaskColumns = [
   { key: 'us', label: 'µs per task', unit: 'µs', digits: 0 },
   { key: 'perSecond', label: 'tasks per second', unit: '/s', digits: 0 },
+  { key: 'clientCpu', label: 'client CPU per task', unit: 'µs', digits: 0 },
   { key: 'hostCpu', label: 'host CPU per task', unit: 'µs', digits: 0 },
+  { key: 'hostMainCpu', label: "host's main thread", unit: 'µs', digits: 0 },
   { key: 'redisCpu', label: 'Redis CPU per task', unit: 'µs', digits: 0 },
   { key: 'commands', label: 'Redis commands per task', unit: '', digits: 1 },
 ]

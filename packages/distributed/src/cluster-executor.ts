@@ -42,7 +42,6 @@ import {
 } from '@concurrent/future'
 
 import { JobLostError, WorkerLostError } from './errors.js'
-import { captureCaller } from './internal/caller-stack.js'
 import { CLOSE_BOUND, quit, settlesWithin } from './internal/close.js'
 import {
   connectionOf,
@@ -50,7 +49,12 @@ import {
   type ConnectionOptions,
   type QueueKeys,
 } from './internal/connection.js'
-import { checkTaskOptions, decodeError, mergeTaskOptions } from './internal/internals.js'
+import {
+  captureCaller,
+  checkTaskOptions,
+  decodeError,
+  mergeTaskOptions,
+} from './internal/internals.js'
 import {
   checkAttempts,
   checkBackoff,

@@ -31,7 +31,7 @@ import { TimeoutError } from '@concurrent/future'
 
 import { CLOSE_BOUND, quit, settlesWithin } from './internal/close.js'
 import { connectionOf, keysOf, type ConnectionOptions } from './internal/connection.js'
-import { checkInteger, describe, encodeError } from './internal/internals.js'
+import { checkInteger, describe, encodeError, withoutCallerStacks } from './internal/internals.js'
 import { checkName, programRoot, rootOf } from './internal/options.js'
 import { reportProblem } from './internal/report.js'
 import {
@@ -385,7 +385,8 @@ class Host implements ClusterWorker {
     const { timeout } = data
     if (data.mode === 'call') {
       const pool = timeout === undefined ? this.#pool : this.#pool.with({ timeout })
-      const future = pool.submit(task, ...args)
+      // A task's error goes back to its caller, who has the stack that matters.
+      const future = withoutCallerStacks(() => pool.submit(task, ...args))
       future.onProgress((value) => progress.send(value))
       return { done: future.result(), stop: () => future.cancel({ interrupt: true }) }
     }

@@ -12,7 +12,7 @@
 import { describe, expect, it } from 'vitest'
 
 import { range } from '@concurrent/test-utils'
-import { CALLER_STACKS_PER_TURN } from '@concurrent/worker/internal'
+import { CALLER_STACKS_PER_TURN, withoutCallerStacks } from '@concurrent/worker/internal'
 import { whenIdle } from './conformance-helpers.js'
 import {
   CancelledError,
@@ -260,5 +260,15 @@ describe.each(pools)('$name batches', { timeout: 60_000 }, ({ threads, create })
     // The next turn starts a new budget.
     const later = await pool.submit(tasks.fail, 'later').exception()
     expect((later as Error).stack).toContain('for the task submitted at')
+  })
+
+  it('joins no submitting line to the errors of tasks submitted inside withoutCallerStacks()', async () => {
+    await using pool = create()
+    const quiet = await withoutCallerStacks(() => pool.submit(tasks.fail, 'quiet')).exception()
+    expect((quiet as Error).stack).toMatch(/fixtures[\\/]tasks\.ts/)
+    expect((quiet as Error).stack).not.toContain('for the task submitted at')
+    // Outside it, in the same turn, the stack is joined again.
+    const loud = await pool.submit(tasks.fail, 'loud').exception()
+    expect((loud as Error).stack).toContain('for the task submitted at')
   })
 })

@@ -41,6 +41,7 @@ export {
   prepareChunk,
   prepareInitializer,
   taskSpecOf,
+  withoutCallerStacks,
   type Runtime,
 } from './internal/prepare.js'
 export type { TaskSpec } from './internal/protocol.js'

@@ -11,9 +11,11 @@ export {
   mergeTaskOptions,
 } from '@concurrent/future/internal'
 export {
+  captureCaller,
   checkCloneable,
   decodeError,
   encodeError,
   findUncloneable,
+  withoutCallerStacks,
   type EncodedError,
 } from '@concurrent/worker/internal'

@@ -328,7 +328,8 @@ function checkChunkCloneable(items: readonly unknown[], task: string): void {
   )
 }
 
-const ownFrame = /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|executors)[\\/]dist[\\/]/
+const ownFrame =
+  /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|executors|distributed)[\\/]dist[\\/]/
 
 /**
  * How many submissions in one synchronous run capture the caller's stack. Capturing one costs
@@ -340,6 +341,8 @@ const ownFrame = /[\\/](?:@concurrent|packages)[\\/](?:future|wait|worker|execut
  */
 export const CALLER_STACKS_PER_TURN = 32
 let capturedThisTurn = 0
+/** Depth of {@link withoutCallerStacks} calls in progress. */
+let suppressed = 0
 
 /**
  * Captures where a task was submitted; the frames are formatted (without this library's own)
@@ -349,6 +352,7 @@ let capturedThisTurn = 0
  * @internal
  */
 export function captureCaller(): (() => string | undefined) | undefined {
+  if (suppressed > 0) return undefined
   if (capturedThisTurn === 0) queueMicrotask(resetCaptures)
   else if (capturedThisTurn >= CALLER_STACKS_PER_TURN) return undefined
   capturedThisTurn++
@@ -366,4 +370,21 @@ export function captureCaller(): (() => string | undefined) | undefined {
 
 function resetCaptures(): void {
   capturedThisTurn = 0
+}
+
+/**
+ * Runs `submit` (which submits tasks synchronously) without capturing the callers' stacks: for
+ * code that forwards a task's error elsewhere, where the stack of its own submit call means
+ * nothing to anyone (a cluster worker host, whose callers keep their own), and capturing it
+ * would cost tens of microseconds per task under the host's deep stacks.
+ *
+ * @internal
+ */
+export function withoutCallerStacks<T>(submit: () => T): T {
+  suppressed++
+  try {
+    return submit()
+  } finally {
+    suppressed--
+  }
 }
