@@ -108,8 +108,16 @@ function ticksIn(path: string): number | undefined {
   }
 }
 
-/** Starts a `concurrent-worker` host on `queue`; returns its process id. */
-export async function startHost(url: string, queue: string, concurrency: number): Promise<number> {
+/**
+ * Starts a `concurrent-worker` host on `queue`, its tasks on worker threads or (`'async'`) on
+ * its own thread; returns its process id.
+ */
+export async function startHost(
+  url: string,
+  queue: string,
+  concurrency: number,
+  runtime: 'thread' | 'async' = 'thread',
+): Promise<number> {
   const child = spawn(
     process.execPath,
     [
@@ -122,6 +130,8 @@ export async function startHost(url: string, queue: string, concurrency: number)
       root,
       '--concurrency',
       String(concurrency),
+      '--runtime',
+      runtime,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )

@@ -77,6 +77,7 @@ const url = await startRedis()
 const queues = {
   raw: 'bench-raw',
   ours: 'bench-ours',
+  oursAsync: 'bench-ours-async',
   map: 'bench-map',
   cpu1: 'bench-cpu-1',
   cpu2: 'bench-cpu-2',
@@ -88,7 +89,7 @@ function cluster(queue: string): ClusterExecutor {
 }
 
 /** The process ids of the tiny-task contenders' hosts, once started. */
-const hostPids: { raw?: number; ours?: number } = {}
+const hostPids: { raw?: number; ours?: number; oursAsync?: number } = {}
 /** For Redis's own counts of the commands it ran (`INFO commandstats`). */
 const stats = new Redis(url)
 
@@ -141,15 +142,26 @@ async function measured(
   }
 }
 
-/** Our contender: `ClusterExecutor.submit`, `count` tasks at once or one after the other. */
-function ours(count: number, together: boolean): Contender {
+/** The name of our contender whose host runs its tasks on `runtime`. */
+function oursName(runtime: 'thread' | 'async'): string {
+  return runtime === 'thread'
+    ? 'ours ClusterExecutor.submit'
+    : 'ours ClusterExecutor.submit, host --runtime async'
+}
+
+/**
+ * Our contender: `ClusterExecutor.submit`, `count` tasks at once or one after the other, to a
+ * host that runs them on its worker threads (the default) or on its own thread.
+ */
+function ours(count: number, together: boolean, runtime: 'thread' | 'async'): Contender {
+  const host = runtime === 'thread' ? 'ours' : 'oursAsync'
   return {
-    name: 'ours ClusterExecutor.submit',
+    name: oursName(runtime),
     run: async () => {
-      const client = cluster(queues.ours)
+      const client = cluster(queues[host])
       try {
         await Promise.all(Array.from({ length: 50 }, (_, i) => client.submit(tasks.addOne, i)))
-        return await measured(hostPids.ours, count, async () => {
+        return await measured(hostPids[host], count, async () => {
           if (together) {
             const results = await Promise.all(
               Array.from({ length: count }, (_, i) => client.submit(tasks.addOne, i)),
@@ -313,6 +325,9 @@ try {
       ? [
           startRawHost(url, queues.raw, HOST_SLOTS).then((pid) => (hostPids.raw = pid)),
           startHost(url, queues.ours, HOST_SLOTS).then((pid) => (hostPids.ours = pid)),
+          startHost(url, queues.oursAsync, HOST_SLOTS, 'async').then(
+            (pid) => (hostPids.oursAsync = pid),
+          ),
         ]
       : []),
     ...(wanted('cluster-map') ? [1, 2].map(() => startHost(url, queues.map, HOST_SLOTS)) : []),
@@ -339,13 +354,16 @@ try {
     tables.push({
       id: 'cluster-submit',
       title: `Tiny tasks through a cluster, ${burst.toLocaleString('en')} at once`,
-      description: `${burst.toLocaleString('en')} \`x + 1\` tasks submitted together, then awaited; one worker host (a separate process, ${HOST_SLOTS} tasks at once), Redis on loopback. Ours runs each task on the host's worker threads; the raw BullMQ worker runs it on its own thread.`,
+      description: `${burst.toLocaleString('en')} \`x + 1\` tasks submitted together, then awaited; one worker host (a separate process, ${HOST_SLOTS} tasks at once), Redis on loopback. Ours runs each task on the host's worker threads (the default), or with \`--runtime async\` on the host's own thread, as the raw BullMQ worker does.`,
       columns: perTaskColumns,
       ratios: [overheadRatio],
-      rows: await interleave([raw(burst, true), ours(burst, true)], {
-        ...options,
-        label: 'cluster-submit',
-      }),
+      rows: await interleave(
+        [raw(burst, true), ours(burst, true, 'thread'), ours(burst, true, 'async')],
+        {
+          ...options,
+          label: 'cluster-submit',
+        },
+      ),
     })
   }
   if (wanted('cluster-latency')) {
@@ -355,10 +373,13 @@ try {
       description: `${oneByOne} \`x + 1\` tasks, each submitted when the one before has its result: the round trip through Redis and a worker host.`,
       columns: perTaskColumns,
       ratios: [overheadRatio],
-      rows: await interleave([raw(oneByOne, false), ours(oneByOne, false)], {
-        ...options,
-        label: 'cluster-latency',
-      }),
+      rows: await interleave(
+        [raw(oneByOne, false), ours(oneByOne, false, 'thread'), ours(oneByOne, false, 'async')],
+        {
+          ...options,
+          label: 'cluster-latency',
+        },
+      ),
     })
   }
   if (wanted('cluster-map')) {

@@ -2,7 +2,9 @@
  * The worker side of the cluster: a BullMQ `Worker` that takes this queue's jobs and runs each
  * task on a local {@link ThreadPoolExecutor} or {@link ProcessPoolExecutor}, so a task's cancel,
  * interrupt, timeout and progress are the pools' own, and the worker's event loop stays free to
- * renew its jobs' locks while tasks keep the cores busy.
+ * renew its jobs' locks while tasks keep the cores busy. With `runtime: 'async'` the tasks run
+ * on an {@link AsyncExecutor} in the worker's own thread instead, as a plain BullMQ worker runs
+ * its processor: for I/O-bound and tiny tasks, which a hop to another thread would only slow.
  *
  * ```
  * Redis ─▶ BullMQ Worker (concurrency jobs, locks renewed) ─▶ #process(job)
@@ -22,6 +24,7 @@ import type { Redis } from 'ioredis'
 
 import { CancelledError } from '@concurrent/cancellation'
 import {
+  AsyncExecutor,
   ProcessPoolExecutor,
   ThreadPoolExecutor,
   type PoolExecutor,
@@ -100,11 +103,21 @@ export interface ClusterWorkerOptions {
    */
   readonly concurrency?: number | undefined
   /**
-   * Where tasks run on this host: worker threads, or child processes.
+   * Where tasks run on this host:
+   * - `'thread'`: worker threads (a {@link ThreadPoolExecutor}); for CPU-bound tasks.
+   * - `'process'`: child processes (a {@link ProcessPoolExecutor}); for tasks that must not share
+   *   the worker's memory, or that load native modules which are not thread-safe.
+   * - `'async'`: the worker's own thread, `concurrency` tasks at a time (an
+   *   {@link AsyncExecutor}), as a plain BullMQ worker runs its processor; for I/O-bound async
+   *   tasks (requests, queries, files) and tiny ones, where handing each to another thread
+   *   costs more than the task. A task must not block: while it computes, the worker renews no
+   *   locks (BullMQ then gives its jobs to another worker), and `cancel({ interrupt: true })` and
+   *   `timeout` reach it only through its token and signal. A task that ignores them has its job
+   *   failed all the same, but keeps running until it returns.
    *
    * @defaultValue `'thread'`
    */
-  readonly runtime?: 'thread' | 'process' | undefined
+  readonly runtime?: 'thread' | 'process' | 'async' | undefined
   /**
    * Milliseconds a job's lock lasts without renewal (BullMQ's `lockDuration`).
    *
@@ -233,9 +246,9 @@ class Host implements ClusterWorker {
     checkInteger(options.maxStalledCount, 'maxStalledCount', 0)
     checkInteger(options.closeTimeout, 'closeTimeout', 0)
     const runtime = options.runtime ?? 'thread'
-    if (runtime !== 'thread' && runtime !== 'process') {
+    if (runtime !== 'thread' && runtime !== 'process' && runtime !== 'async') {
       throw new TypeError(
-        `Expected \`runtime\` to be 'thread' or 'process', got ${describe(runtime)}`,
+        `Expected \`runtime\` to be 'thread', 'process' or 'async', got ${describe(runtime)}`,
       )
     }
     const connection = connectionOf(options.connection)
@@ -252,7 +265,9 @@ class Host implements ClusterWorker {
     this.#pool =
       runtime === 'thread'
         ? new ThreadPoolExecutor(poolOptions)
-        : new ProcessPoolExecutor(poolOptions)
+        : runtime === 'process'
+          ? new ProcessPoolExecutor(poolOptions)
+          : new AsyncExecutor({ maxWorkers: concurrency })
     this.#subscriber = connection.client({ maxRetriesPerRequest: null })
     this.#subscriber.on('error', (error: Error) => reportProblem(error, this.#where))
     this.#worker = new Worker(

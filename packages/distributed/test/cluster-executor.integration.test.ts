@@ -227,6 +227,84 @@ describe('ClusterExecutor', () => {
     })
     expect(await cluster.submit(tasks.hostPid)).toBe(process.pid)
   })
+
+  describe("a worker with runtime 'async' (tasks on its own thread)", () => {
+    const asyncQueue = `${queue}-async`
+    let worker: ReturnType<typeof startWorker> | undefined
+
+    beforeAll(async () => {
+      worker = startWorker({
+        connection: redis!.url(),
+        queue: asyncQueue,
+        root: PACKAGE_ROOT,
+        concurrency: 2,
+        runtime: 'async',
+      })
+      await worker.ready
+    })
+
+    afterAll(async () => {
+      await worker?.close()
+    })
+
+    function connectAsync(): ClusterExecutor {
+      return new ClusterExecutor({
+        connection: redis!.url(),
+        queue: asyncQueue,
+        root: PACKAGE_ROOT,
+      })
+    }
+
+    it("runs tasks in the worker's own thread, sync and async, with their errors", async () => {
+      await using cluster = connectAsync()
+      expect(await cluster.submit(tasks.hostPid)).toBe(process.pid)
+      expect(await cluster.submit(tasks.add, 2, 3)).toBe(5)
+      const log = scratchFile('async-slowly')
+      expect(await cluster.submit(tasks.slowly, log, 10, 7)).toEqual({ value: 7, pid: process.pid })
+      const error = await cluster.submit(tasks.failValidation, 'email').exception()
+      expect((error as Error).name).toBe('ValidationError')
+      expect(error).toMatchObject({ field: 'email' })
+    })
+
+    it("runs `concurrency` tasks at once, and reports each task's progress", async () => {
+      await using cluster = connectAsync()
+      const log = scratchFile('async-both')
+      const gates = [scratchFile('gate'), scratchFile('gate')]
+      const both = gates.map((gate) => cluster.submit(tasks.waitForFile, log, gate))
+      await until(() => lines(log).length === 2, 'both tasks to start together')
+      for (const gate of gates) writeFileSync(gate, '')
+      expect(await Promise.all(both)).toEqual(gates)
+      const future = cluster.submit(tasks.withProgress, 4)
+      const reported: unknown[] = []
+      future.onProgress((value) => reported.push(value))
+      expect(await future).toBe(4)
+      expect(reported.at(-1)).toBe(4)
+    })
+
+    it("cancel({ interrupt: true }) reaches the running task's token and signal", async () => {
+      await using cluster = connectAsync()
+      const log = scratchFile('async-interrupt')
+      const future = cluster.submit(tasks.untilCancelled, log)
+      await until(() => lines(log).length === 1 && future.running(), 'the task to run')
+      expect(future.cancel({ interrupt: true })).toBe(true)
+      await expect(future).rejects.toBeInstanceOf(CancelledError)
+      await until(() => lines(log).length === 2, 'the task to see its token cancelled')
+      expect(lines(log)[1]).toBe(`token-cancelled signal-aborted=true ${process.pid}`)
+    })
+
+    it('a timeout rejects with TimeoutError and aborts the signal of a task that runs longer', async () => {
+      await using cluster = connectAsync()
+      const log = scratchFile('async-timeout')
+      const error = await cluster
+        .with({ timeout: 300 })
+        .submit(tasks.slowly, log, 60_000, 1)
+        .exception()
+      expect(error).toBeInstanceOf(TimeoutError)
+      // The task saw its signal abort and stopped sleeping: it never noted an end.
+      expect(lines(log)).toEqual([`start ${process.pid}`])
+      expect(await cluster.submit(tasks.add, 1, 1)).toBe(2)
+    })
+  })
   it('submit() runs a task on a worker host and resolves with its value', async () => {
     await using cluster = connect()
     const future = cluster.submit(tasks.add, 1, 2)

@@ -154,6 +154,17 @@ describe('without a reachable Redis', () => {
     await worker.close()
     await worker.close()
   })
+
+  it('an async worker is named for its runtime, and closes', async () => {
+    const worker = startWorker({
+      connection: NOWHERE,
+      root: PACKAGE_ROOT,
+      concurrency: 3,
+      runtime: 'async',
+    })
+    expect(worker.name).toMatch(/\/\d+\/3xasync$/)
+    await worker.close()
+  })
 })
 
 describe('startWorker options', () => {
@@ -167,7 +178,7 @@ describe('startWorker options', () => {
     [
       { connection: NOWHERE, runtime: 'fiber' },
       TypeError,
-      /Expected `runtime` to be 'thread' or 'process', got `'fiber'`/,
+      /Expected `runtime` to be 'thread', 'process' or 'async', got `'fiber'`/,
     ],
     [
       { connection: NOWHERE, lockDuration: 1.5 },
@@ -204,7 +215,7 @@ describe('concurrent-worker', () => {
     const { code, stdout } = await bin(['--help'])
     expect(code).toBe(0)
     expect(stdout).toContain('Usage: concurrent-worker --connection URL')
-    expect(stdout).toContain('--runtime thread|process')
+    expect(stdout).toContain('--runtime thread|process|async')
   })
 
   it.each([
@@ -215,7 +226,7 @@ describe('concurrent-worker', () => {
     ],
     [
       ['--connection', NOWHERE, '--runtime', 'fiber'],
-      /expected --runtime to be thread or process, got 'fiber'/,
+      /expected --runtime to be thread, process or async, got 'fiber'/,
     ],
     [
       ['--connection', NOWHERE, '--concurrency', '0'],

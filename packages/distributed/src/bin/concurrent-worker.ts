@@ -20,7 +20,10 @@ Runs the tasks of a @concurrent/distributed queue on this host.
   --root DIR                where task paths are resolved (default: the folder of the nearest
                             package.json above the working directory)
   --concurrency N           tasks at once (default: the number of cores)
-  --runtime thread|process  where tasks run (default: thread)
+  --runtime thread|process|async
+                            where tasks run: worker threads, child processes, or this
+                            worker's own thread for I/O-bound and tiny async tasks
+                            (default: thread)
   --lock-duration MS        BullMQ lockDuration (default: 30000)
   --stalled-interval MS     BullMQ stalledInterval (default: 30000)
   --max-stalled-count N     BullMQ maxStalledCount (default: 1)
@@ -76,8 +79,8 @@ if (connection === undefined || connection === '') {
   fail('expected --connection URL (or the REDIS_URL environment variable)')
 }
 const runtime = text('runtime')
-if (runtime !== undefined && runtime !== 'thread' && runtime !== 'process') {
-  fail(`expected --runtime to be thread or process, got '${runtime}'`)
+if (runtime !== undefined && runtime !== 'thread' && runtime !== 'process' && runtime !== 'async') {
+  fail(`expected --runtime to be thread, process or async, got '${runtime}'`)
 }
 
 const options: ClusterWorkerOptions = {
@@ -125,9 +128,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 worker.ready.then(
   () => {
     const where = typeof options.root === 'string' ? options.root : ''
-    say(
-      `taking tasks from queue '${options.queue ?? 'concurrent'}' (root ${where}, ${options.concurrency ?? 'one per core'} ${options.runtime ?? 'thread'} workers)`,
-    )
+    const slots = options.concurrency ?? 'one per core'
+    const how =
+      options.runtime === 'async'
+        ? `${slots} at once in this thread`
+        : `${slots} ${options.runtime ?? 'thread'} workers`
+    say(`taking tasks from queue '${options.queue ?? 'concurrent'}' (root ${where}, ${how})`)
   },
   (error: unknown) => {
     process.stderr.write(`concurrent-worker: cannot start: ${(error as Error).message}\n`)
