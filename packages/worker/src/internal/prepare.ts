@@ -375,8 +375,9 @@ function resetCaptures(): void {
 /**
  * Runs `submit` (which submits tasks synchronously) without capturing the callers' stacks: for
  * code that forwards a task's error elsewhere, where the stack of its own submit call means
- * nothing to anyone (a cluster worker host, whose callers keep their own), and capturing it
- * would cost tens of microseconds per task under the host's deep stacks.
+ * nothing to anyone (a cluster worker host, whose callers keep their own). A capture costs
+ * several microseconds, and a host submits each task in a turn of its own, so none is spared
+ * by the per-turn budget.
  *
  * @internal
  */
