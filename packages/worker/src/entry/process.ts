@@ -119,8 +119,10 @@ setInterval(() => {
   watchdog.unref()
   return new Promise((resolve) => {
     watchdog.once('online', () => resolve())
-    // A watchdog that cannot start leaves the 'disconnect' exit, which covers an idle worker.
+    // A watchdog that cannot start (or stops before it runs) leaves the 'disconnect' exit, which
+    // covers an idle worker; the boot waits for none of these for ever.
     watchdog.on('error', () => resolve())
+    watchdog.once('exit', () => resolve())
   })
 }
 
