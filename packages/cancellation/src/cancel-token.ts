@@ -42,7 +42,14 @@ const CANCELLED = 1
  * @category Cancellation
  */
 export class CancelToken {
-  readonly #flag: Int32Array
+  /**
+   * The flag in shared memory, once another thread may see it: rebuilt from a buffer, or ours
+   * handed out through {@link CancelToken.buffer}. Until then the token is this thread's alone
+   * and keeps its state in {@link CancelToken.#local}: allocating shared memory costs about a
+   * microsecond, which a token made for every in-process task would pay for nothing.
+   */
+  #flag: Int32Array | undefined
+  #local = ACTIVE
   #reason: unknown
   #controller: AbortController | undefined
   /** Rebuilt from another token's buffer, or its buffer handed out: another thread may cancel it. */
@@ -63,9 +70,8 @@ export class CancelToken {
    */
   constructor(buffer?: SharedArrayBuffer, index = 0) {
     this.#shared = buffer !== undefined
-    if (buffer === undefined) {
-      buffer = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)
-    } else if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < 4) {
+    if (buffer === undefined) return
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < 4) {
       throw new TypeError(
         `Expected \`buffer\` to be a SharedArrayBuffer of at least 4 bytes, got \`${Object.prototype.toString.call(buffer)}\` (${typeof buffer})`,
       )
@@ -108,20 +114,21 @@ export class CancelToken {
   get buffer(): SharedArrayBuffer {
     // Whoever holds the buffer may cancel from another thread: from now on the signal watches.
     this.#shared = true
+    const flag = this.#sharedFlag()
     if (this.#controller !== undefined && !this.#controller.signal.aborted) {
       this.#watchOtherThreads()
     }
-    return this.#flag.buffer as SharedArrayBuffer
+    return flag.buffer as SharedArrayBuffer
   }
 
   /** Which `Int32` of {@link CancelToken.buffer} holds this token's flag. */
   get index(): number {
-    return this.#flag.byteOffset / Int32Array.BYTES_PER_ELEMENT
+    return this.#flag === undefined ? 0 : this.#flag.byteOffset / Int32Array.BYTES_PER_ELEMENT
   }
 
   /** Whether the token has been cancelled, here or in any thread sharing it: one atomic load. */
   get cancelled(): boolean {
-    return Atomics.load(this.#flag, 0) === CANCELLED
+    return (this.#flag === undefined ? this.#local : Atomics.load(this.#flag, 0)) === CANCELLED
   }
 
   /**
@@ -162,9 +169,15 @@ export class CancelToken {
    * @returns `true` if this call cancelled the token, `false` if it was already cancelled.
    */
   cancel(reason?: unknown): boolean {
-    if (Atomics.compareExchange(this.#flag, 0, ACTIVE, CANCELLED) !== ACTIVE) return false
+    const flag = this.#flag
+    if (flag === undefined) {
+      if (this.#local === CANCELLED) return false
+      this.#local = CANCELLED
+    } else if (Atomics.compareExchange(flag, 0, ACTIVE, CANCELLED) !== ACTIVE) {
+      return false
+    }
     this.#reason = reason ?? new CancelledError()
-    Atomics.notify(this.#flag, 0)
+    if (flag !== undefined) Atomics.notify(flag, 0)
     this.#controller?.abort(this.#reason)
     return true
   }
@@ -177,7 +190,7 @@ export class CancelToken {
    * with another reason).
    */
   throwIfCancelled(): void {
-    if (Atomics.load(this.#flag, 0) === CANCELLED) throw this.reason
+    if (this.cancelled) throw this.reason
   }
 
   /**
@@ -190,13 +203,22 @@ export class CancelToken {
     if (this.#disposed) return
     this.#disposed = true
     // Wakes our own pending Atomics.waitAsync; its callback sees #disposed and stops.
-    if (this.#watching) Atomics.notify(this.#flag, 0)
+    if (this.#watching && this.#flag !== undefined) Atomics.notify(this.#flag, 0)
+  }
+
+  /** The flag in shared memory, made now (holding the state so far) if the token had none. */
+  #sharedFlag(): Int32Array {
+    if (this.#flag === undefined) {
+      this.#flag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT))
+      this.#flag[0] = this.#local
+    }
+    return this.#flag
   }
 
   #watchOtherThreads(): void {
     if (this.#watching || this.#disposed) return
     this.#watching = true
-    const result = Atomics.waitAsync(this.#flag, 0, ACTIVE)
+    const result = Atomics.waitAsync(this.#sharedFlag(), 0, ACTIVE)
     const onChange = (): void => {
       this.#watching = false
       if (this.#disposed) return

@@ -94,6 +94,28 @@ describe('CancelToken', () => {
       expect(other.cancel()).toBe(false)
     })
 
+    it('carries a cancel made before the buffer was taken into the buffer', () => {
+      const original = new CancelToken()
+      const reason = new Error('before sharing')
+      original.cancel(reason)
+      const rebuilt = new CancelToken(original.buffer)
+      expect(rebuilt.cancelled).toBe(true)
+      expect(original.reason).toBe(reason)
+      expect(original.cancel()).toBe(false)
+    })
+
+    it('keeps the signal taken before the buffer listening to the other side', async () => {
+      const original = new CancelToken()
+      const signal = original.signal
+      const rebuilt = new CancelToken(original.buffer)
+      const aborted = new Promise((resolve) => signal.addEventListener('abort', resolve))
+      rebuilt.cancel()
+      await aborted
+      expect(signal.aborted).toBe(true)
+      expect(original.cancelled).toBe(true)
+      expect(original.index).toBe(0)
+    })
+
     it('gives a rebuilt token a CancelledError as its reason (a reason cannot be shared)', () => {
       const original = new CancelToken()
       const rebuilt = new CancelToken(original.buffer)

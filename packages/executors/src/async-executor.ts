@@ -7,6 +7,7 @@ import { CancelledError } from '@concurrent/future'
 import { describe } from '@concurrent/future/internal'
 import { isTaskRef, type TaskRef } from '@concurrent/worker'
 import {
+  cachedTask,
   invoke,
   lookupTask,
   runInContext,
@@ -104,7 +105,7 @@ class InProcessRunner implements Runner<LocalTask> {
 
   stop(): Promise<void> {
     for (const abandon of [...this.#abandon]) {
-      abandon({
+      settleLater(abandon, {
         kind: 'error',
         error: new CancelledError('the task was abandoned: its executor stopped its workers'),
         took: 0,
@@ -119,21 +120,23 @@ class InProcessRunner implements Runner<LocalTask> {
 
   #run(call: Call<LocalTask>): RunningCall {
     const token = new CancelToken()
-    let abandon: ((outcome: CallOutcome) => void) | undefined
-    const abandoned = new Promise<CallOutcome>((resolve) => (abandon = resolve))
-    this.#abandon.add(abandon as (outcome: CallOutcome) => void)
+    // The call ends once: with its own outcome, or abandoned first (then its outcome is dropped).
+    let ended = false
+    const end = (outcome: CallOutcome): void => {
+      if (ended) return
+      ended = true
+      this.#abandon.delete(end)
+      call.listener.settled(outcome)
+    }
+    this.#abandon.add(end)
     const run = async (): Promise<CallOutcome> => {
       const startedAt = performance.now()
       try {
         // Never call the task inside submit(): the caller gets its future first (to add
-        // progress listeners, say), as with the worker pools and Python's executors.
-        const fn = isTaskRef(call.task)
-          ? await lookupTask({
-              kind: 'module',
-              url: call.task.moduleUrl,
-              name: call.task.exportName,
-            })
-          : await Promise.resolve(call.task)
+        // progress listeners, say), as with the worker pools and Python's executors. The await
+        // gives that turn even when the task's function is known already.
+        const { task } = call
+        const fn = isTaskRef(task) ? await this.#functionOf(task) : await Promise.resolve(task)
         if (token.cancelled) return { kind: 'withdrawn' }
         // Inside the caller's trace (context-propagation.ts): the call may start long after
         // submit, from another task's settlement.
@@ -149,21 +152,33 @@ class InProcessRunner implements Runner<LocalTask> {
         return { kind: 'error', error, took: performance.now() - startedAt }
       }
     }
-    void Promise.race([run(), abandoned]).then((outcome) => {
-      this.#abandon.delete(abandon as (outcome: CallOutcome) => void)
-      call.listener.settled(outcome)
-    })
+    void run().then(end)
     return {
       workerId: undefined,
       cancel: () => token.cancel(),
       terminate: () =>
-        abandon?.({
+        settleLater(end, {
           kind: 'error',
           error: new CancelledError('the task ignored its interrupt and was abandoned'),
           took: 0,
         }),
     }
   }
+
+  /** A module task's function: found at once when it was looked up before, else imported. */
+  #functionOf(task: TaskRef<readonly unknown[], unknown>): AnyFunction | Promise<AnyFunction> {
+    const spec = { kind: 'module', url: task.moduleUrl, name: task.exportName } as const
+    return cachedTask(spec) ?? lookupTask(spec)
+  }
+}
+
+/**
+ * Abandons a call on the next microtask, never inside the executor's own call to stop it: what
+ * the executor does next (failing its running futures with a broken-pool error, say) comes
+ * first, as with a worker's exit.
+ */
+function settleLater(end: (outcome: CallOutcome) => void, outcome: CallOutcome): void {
+  queueMicrotask(() => end(outcome))
 }
 
 function checkedTask(task: unknown): LocalTask {

@@ -1,5 +1,5 @@
 /** What only the in-process executor does: closures, and the order of submit and the call. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { AsyncExecutor, reportProgress } from '@concurrent/executors'
 
 describe('AsyncExecutor', () => {
@@ -45,5 +45,30 @@ describe('AsyncExecutor', () => {
     release()
     await expect(a).rejects.toThrow()
     await expect(b).resolves.toBe(false)
+  })
+
+  // The context's storage is switched off whenever no task runs (it slows every promise while
+  // on), and on again for the next task.
+  it('keeps a task’s context across awaits while others end, and after an idle pause', async () => {
+    await using pool = new AsyncExecutor({ maxWorkers: 2 })
+    const { currentSignal } = await import('@concurrent/executors')
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+    for (let round = 0; round < 2; round++) {
+      const seen: boolean[] = []
+      let release!: () => void
+      const gate = new Promise<void>((resolve) => (release = resolve))
+      const long = pool.submit(async () => {
+        await gate
+        await sleep(1)
+        seen.push(currentSignal().aborted)
+      })
+      await expect(pool.submit(() => 'short')).resolves.toBe('short')
+      expect(long.cancel({ interrupt: true })).toBe(true)
+      release()
+      await expect(long).rejects.toThrow()
+      // The future rejects at the interrupt; the task itself goes on to read its signal.
+      await vi.waitFor(() => expect(seen).toEqual([true]))
+      await sleep(5)
+    }
   })
 })

@@ -45,7 +45,13 @@ export {
   type Runtime,
 } from './internal/prepare.js'
 export type { TaskSpec } from './internal/protocol.js'
-export { invoke, lookup as lookupTask, type Invocation, type Work } from './internal/run.js'
+export {
+  cachedTask,
+  invoke,
+  lookup as lookupTask,
+  type Invocation,
+  type Work,
+} from './internal/run.js'
 export { atTaskEnd, runInTaskContext, type TaskContext } from './task-context.js'
 export { transferListOf } from './transfer.js'
 export {

@@ -19,6 +19,8 @@ import type { ChunkResult } from '@concurrent/future'
 import { runInContext } from '../context-propagation.js'
 import { DataCloneError, TaskNotFoundError } from '../errors.js'
 import {
+  beginConcurrentTask,
+  endConcurrentTask,
   endTask,
   enterTaskContext,
   exitTaskContext,
@@ -340,6 +342,7 @@ export async function invoke(fn: AnyFunction, work: Work, how: Invocation): Prom
   // A worker runs one call at a time: the call is the thread's context for its whole run.
   const inContext = <T>(call: () => T): T => (exclusive ? call() : runInTaskContext(context, call))
   if (exclusive) enterTaskContext(context)
+  else beginConcurrentTask()
   try {
     if (work.kind !== 'call') return await inContext(() => invokeChunk(fn, work, context.token))
     const first = inContext(() => fn(...work.args))
@@ -354,6 +357,7 @@ export async function invoke(fn: AnyFunction, work: Work, how: Invocation): Prom
   } finally {
     endTask(context)
     if (exclusive) exitTaskContext()
+    else endConcurrentTask()
   }
 }
 
@@ -443,8 +447,12 @@ function packNumbers(results: unknown[]): ArrayLike<unknown> {
   )
 }
 
-/** The function for `spec` if it was looked up before (no promise, no await); else undefined. */
-function cachedTask(spec: TaskSpec): AnyFunction | undefined {
+/**
+ * The function for `spec` if it was looked up before (no promise, no await); else undefined.
+ *
+ * @internal
+ */
+export function cachedTask(spec: TaskSpec): AnyFunction | undefined {
   return spec.kind === 'inline' ? inline.get(spec.source) : resolved.get(`${spec.url}#${spec.name}`)
 }
 
