@@ -266,6 +266,25 @@ describe('ClusterExecutor', () => {
       expect(error).toMatchObject({ field: 'email' })
     })
 
+    it('runs map and starmap chunks there too, an error keeping the results before it', async () => {
+      await using cluster = connectAsync()
+      const squares: number[] = []
+      for await (const square of cluster.map(tasks.square, [1, 2, 3, 4, 5], { chunksize: 2 })) {
+        squares.push(square)
+      }
+      expect(squares).toEqual([1, 4, 9, 16, 25])
+      const seen: number[] = []
+      const pairs = [1, 2, 3, 4].map((n): [number, number] => [n, 3])
+      await expect(
+        (async () => {
+          for await (const square of cluster.starmap(tasks.squareUnless, pairs, { chunksize: 4 })) {
+            seen.push(square)
+          }
+        })(),
+      ).rejects.toThrow('3 is not allowed')
+      expect(seen).toEqual([1, 4])
+    })
+
     it("runs `concurrency` tasks at once, and reports each task's progress", async () => {
       await using cluster = connectAsync()
       const log = scratchFile('async-both')

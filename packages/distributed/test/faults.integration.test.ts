@@ -208,23 +208,26 @@ describe('SIGTERM', () => {
     expect(next.cancel()).toBe(true)
   })
 
-  it('hands a task that outlasts closeTimeout back to the queue, for another host', async () => {
-    const queue = newQueue()
-    const [first] = await startHosts(1, { queue, closeTimeout: 300 })
-    await using cluster = new ClusterExecutor({
-      connection: redis!.url(),
-      queue,
-      root: PACKAGE_ROOT,
-    })
-    const log = join(scratch, 'handed-back')
-    const future = cluster.submit(tasks.slowly, log, 3_000, 3)
-    await until(() => pidsOf(log, 'start').length === 1, 'the task to start')
-    first!.kill('SIGTERM')
-    expect(await first!.exited).toEqual({ code: 0, signal: null })
-    const [second] = await startHosts(1, { queue })
-    expect(await future).toEqual({ value: 3, pid: second!.pid })
-    expect(pidsOf(log, 'start')).toEqual([first!.pid, second!.pid])
-  })
+  it.each(['thread', 'async'] as const)(
+    'hands a task that outlasts closeTimeout back to the queue, for another host (runtime %s)',
+    async (runtime) => {
+      const queue = newQueue()
+      const [first] = await startHosts(1, { queue, closeTimeout: 300, runtime })
+      await using cluster = new ClusterExecutor({
+        connection: redis!.url(),
+        queue,
+        root: PACKAGE_ROOT,
+      })
+      const log = join(scratch, `handed-back-${runtime}`)
+      const future = cluster.submit(tasks.slowly, log, 3_000, 3)
+      await until(() => pidsOf(log, 'start').length === 1, 'the task to start')
+      first!.kill('SIGTERM')
+      expect(await first!.exited).toEqual({ code: 0, signal: null })
+      const [second] = await startHosts(1, { queue })
+      expect(await future).toEqual({ value: 3, pid: second!.pid })
+      expect(pidsOf(log, 'start')).toEqual([first!.pid, second!.pid])
+    },
+  )
 })
 
 describe('Redis restart', () => {

@@ -11,11 +11,16 @@ export {
   mergeTaskOptions,
 } from '@concurrent/future/internal'
 export {
+  cachedTask,
   captureCaller,
   checkCloneable,
   decodeError,
   encodeError,
   findUncloneable,
+  invoke,
+  lookupTask,
   withoutCallerStacks,
   type EncodedError,
+  type Invocation,
+  type Work,
 } from '@concurrent/worker/internal'

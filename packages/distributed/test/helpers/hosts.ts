@@ -123,7 +123,7 @@ export interface HostOptions {
   readonly stalledInterval?: number
   readonly maxStalledCount?: number
   readonly closeTimeout?: number
-  readonly runtime?: 'thread' | 'process'
+  readonly runtime?: 'thread' | 'process' | 'async'
 }
 
 export interface WorkerHost {
