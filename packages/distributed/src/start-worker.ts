@@ -532,8 +532,16 @@ function runHere(
             ),
           )
         }, timeout)
+  // Progress from a task that runs on after its run ended (it ignored its signal) is dropped:
+  // its job is finished.
+  let over = false
   const how: Invocation = {
-    context: { token, progress: (value: unknown) => progress.send(value) },
+    context: {
+      token,
+      progress: (value: unknown) => {
+        if (!over) progress.send(value)
+      },
+    },
     exclusive: false,
   }
   const work: Work = { kind: 'call', args }
@@ -544,7 +552,10 @@ function runHere(
       ? lookupTask(spec).then((fn) => invoke(fn, work, how))
       : invoke(found, work, how)
   return {
-    done: Promise.race([ran, stopped]).finally(() => clearTimeout(timer)),
+    done: Promise.race([ran, stopped]).finally(() => {
+      over = true
+      clearTimeout(timer)
+    }),
     stop: (reason) =>
       end(
         new CancelledError(
