@@ -38,10 +38,12 @@ import { connectionOf, keysOf, type ConnectionOptions } from './internal/connect
 import {
   cachedTask,
   checkInteger,
+  deadlineIn,
   describe,
   encodeError,
   invoke,
   lookupTask,
+  setDeadline,
   withoutCallerStacks,
   type Invocation,
   type Work,
@@ -194,12 +196,23 @@ type StopReason = { readonly kind: 'cancel' } | { readonly kind: 'release' }
 interface LocalRun {
   /** Settles with the task's value or error. */
   readonly done: Promise<unknown>
+  /**
+   * For a call run on the host's own thread: settles when the task itself returns, which may be
+   * after `done` (a stopped task that finishes its cleanup, or ignores its signal).
+   */
+  readonly ran?: Promise<unknown>
   /** Interrupts the task (its token and signal fire); `done` then rejects. */
   stop(reason: StopReason): void
 }
 
 /** How long a worker remembers a cancel for a job it had not started yet. */
 const EARLY_CANCEL_MEMORY = 60_000
+
+/**
+ * Milliseconds `close()` waits, after the release, for tasks stopped on the host's own thread
+ * to return (to run their `finally` blocks): an `AsyncExecutor`'s default `gracePeriod`.
+ */
+const STOPPED_GRACE = 1_000
 
 /**
  * Starts a worker on this host: it takes the queue's jobs and runs their tasks on a local pool
@@ -239,6 +252,8 @@ class Host implements ClusterWorker {
   readonly #tasks = new Map<string, TaskRef<readonly unknown[], unknown>>()
   /** Cancels that arrived before their job started here, by job id, with when. */
   readonly #cancelledEarly = new Map<string, number>()
+  /** Calls running on this thread (runtime 'async') whose task has not returned yet. */
+  readonly #here = new Set<Promise<unknown>>()
   #closing: Promise<void> | undefined
 
   constructor(options: ClusterWorkerOptions) {
@@ -330,6 +345,8 @@ class Host implements ClusterWorker {
     const closed = await settlesWithin(this.#worker.close(), this.#closeTimeout + CLOSE_BOUND)
     clearTimeout(release)
     if (!closed) await this.#worker.disconnect().catch(() => undefined)
+    // Stopped tasks on this thread get the time an executor would give them to end.
+    await settlesWithin(Promise.allSettled([...this.#here]), STOPPED_GRACE)
     await this.#pool.shutdown({ wait: true, cancelFutures: true })
     await quit(this.#subscriber)
   }
@@ -410,7 +427,16 @@ class Host implements ClusterWorker {
     const args = decoded as unknown[]
     const { timeout } = data
     if (data.mode === 'call' && this.#pool instanceof AsyncExecutor) {
-      return runHere(task, args, timeout, progress, data.task)
+      const run = runHere(task, args, timeout, progress, data.task)
+      const { ran } = run
+      if (ran !== undefined) {
+        this.#here.add(ran)
+        void ran.then(
+          () => this.#here.delete(ran),
+          () => this.#here.delete(ran),
+        )
+      }
+      return run
     }
     if (data.mode === 'call') {
       const pool = timeout === undefined ? this.#pool : this.#pool.with({ timeout })
@@ -420,16 +446,17 @@ class Host implements ClusterWorker {
       return { done: future.result(), stop: () => future.cancel({ interrupt: true }) }
     }
     const controller = new AbortController()
-    const timer =
+    // A deadline, not a bare setTimeout: a timeout above 2^31 - 1 ms would fire at once.
+    const clearTimer =
       timeout === undefined
         ? undefined
-        : setTimeout(() => {
+        : setDeadline(deadlineIn(timeout), () => {
             controller.abort(
               new TimeoutError(
                 `the chunk of ${describeTask(data.task)} did not finish within its timeout of ${timeout} ms`,
               ),
             )
-          }, timeout)
+          })
     const { signal } = controller
     const collect = async (): Promise<unknown[]> => {
       const results: unknown[] = []
@@ -446,7 +473,7 @@ class Host implements ClusterWorker {
       return results
     }
     return {
-      done: collect().finally(() => clearTimeout(timer)),
+      done: collect().finally(() => clearTimer?.()),
       stop: (reason) =>
         controller.abort(
           new CancelledError(
@@ -522,16 +549,16 @@ function runHere(
     token.cancel(error)
     stopWith(error)
   }
-  const timer =
+  const clearTimer =
     timeout === undefined
       ? undefined
-      : setTimeout(() => {
+      : setDeadline(deadlineIn(timeout), () => {
           end(
             new TimeoutError(
               `${describeTask(wire)} did not finish within its timeout of ${timeout} ms`,
             ),
           )
-        }, timeout)
+        })
   // Progress from a task that runs on after its run ended (it ignored its signal) is dropped:
   // its job is finished.
   let over = false
@@ -547,15 +574,17 @@ function runHere(
   const work: Work = { kind: 'call', args }
   const spec = { kind: 'module', url: task.moduleUrl, name: task.exportName } as const
   const found = cachedTask(spec)
+  // A task whose module is still loading when its run is stopped never starts.
   const ran =
     found === undefined
-      ? lookupTask(spec).then((fn) => invoke(fn, work, how))
+      ? lookupTask(spec).then((fn) => (token.cancelled ? undefined : invoke(fn, work, how)))
       : invoke(found, work, how)
   return {
     done: Promise.race([ran, stopped]).finally(() => {
       over = true
-      clearTimeout(timer)
+      clearTimer?.()
     }),
+    ran,
     stop: (reason) =>
       end(
         new CancelledError(

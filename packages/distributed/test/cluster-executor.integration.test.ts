@@ -39,6 +39,9 @@ import { startRedis, type RedisServer } from './helpers/redis-server.js'
 const tasks = taskModule<typeof import('./fixtures/tasks.js')>(
   new URL('./fixtures/tasks.ts', import.meta.url),
 )
+const slowModule = taskModule<typeof import('./fixtures/slow-module.js')>(
+  new URL('./fixtures/slow-module.ts', import.meta.url),
+)
 
 /** Each host runs two tasks at once: four slots in all. */
 const SLOTS_PER_HOST = 2
@@ -324,6 +327,58 @@ describe('ClusterExecutor', () => {
       // The task saw its signal abort and stopped sleeping: it never noted an end.
       expect(lines(log)).toEqual([`start ${process.pid}`])
       expect(await cluster.submit(tasks.add, 1, 1)).toBe(2)
+    })
+
+    it('a task whose run times out while its module still loads never starts', async () => {
+      await using cluster = connectAsync()
+      const log = scratchFile('async-slow-module')
+      const error = await cluster
+        .with({ timeout: 50 })
+        .submit(slowModule.record, log, 'timed out')
+        .exception()
+      expect(error).toBeInstanceOf(TimeoutError)
+      // Once the module has loaded (this task waited for it too), the first task had its chance.
+      expect(await cluster.submit(slowModule.record, log, 'second')).toBe('second')
+      expect(lines(log)).toEqual([`second ${process.pid}`])
+    })
+
+    it('takes timeouts longer than a timer holds (2^31 ms and more) as timeouts, not as 1 ms', async () => {
+      await using cluster = connectAsync()
+      const long = cluster.with({ timeout: 2 ** 31 + 1_000 })
+      expect(await long.submit(tasks.slowly, scratchFile('async-long'), 20, 5)).toMatchObject({
+        value: 5,
+      })
+      const squares: number[] = []
+      for await (const square of long.map(tasks.square, [1, 2, 3], { chunksize: 3 })) {
+        squares.push(square)
+      }
+      expect(squares).toEqual([1, 4, 9])
+    })
+
+    it('close() gives a task it stopped time to clean up before it resolves', async () => {
+      const closing = `${asyncQueue}-closing`
+      const host = startWorker({
+        connection: redis!.url(),
+        queue: closing,
+        root: PACKAGE_ROOT,
+        runtime: 'async',
+        closeTimeout: 100,
+      })
+      await host.ready
+      const cluster = new ClusterExecutor({
+        connection: redis!.url(),
+        queue: closing,
+        root: PACKAGE_ROOT,
+      })
+      const log = scratchFile('async-cleanup')
+      const future = cluster.submit(tasks.cleansUpSlowly, log, 100)
+      await until(() => lines(log).length === 1, 'the task to start')
+      await host.close()
+      expect(lines(log)).toEqual([`start ${process.pid}`, `cleaned ${process.pid}`])
+      // Its job went back to the queue, and no worker is left to take it: take it back.
+      expect(future.cancel({ interrupt: true })).toBe(true)
+      await expect(future).rejects.toBeInstanceOf(CancelledError)
+      await cluster.shutdown()
     })
   })
   it('submit() runs a task on a worker host and resolves with its value', async () => {

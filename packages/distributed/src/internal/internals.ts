@@ -7,8 +7,10 @@ export {
   checkInteger,
   checkTaskOptions,
   checkTimeout,
+  deadlineIn,
   describe,
   mergeTaskOptions,
+  setDeadline,
 } from '@concurrent/future/internal'
 export {
   cachedTask,
