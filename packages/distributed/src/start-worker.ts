@@ -196,13 +196,17 @@ type StopReason = { readonly kind: 'cancel' } | { readonly kind: 'release' }
 interface LocalRun {
   /** Settles with the task's value or error. */
   readonly done: Promise<unknown>
-  /**
-   * For a call run on the host's own thread: settles when the task itself returns, which may be
-   * after `done` (a stopped task that finishes its cleanup, or ignores its signal).
-   */
-  readonly ran?: Promise<unknown>
   /** Interrupts the task (its token and signal fire); `done` then rejects. */
   stop(reason: StopReason): void
+}
+
+/** A call run on the host's own thread (see {@link runHere}). */
+interface HereRun extends LocalRun {
+  /**
+   * Settles when the task itself returns, which may be after `done` (a stopped task that
+   * finishes its cleanup, or ignores its signal).
+   */
+  readonly ran: Promise<unknown>
 }
 
 /** How long a worker remembers a cancel for a job it had not started yet. */
@@ -429,13 +433,9 @@ class Host implements ClusterWorker {
     if (data.mode === 'call' && this.#pool instanceof AsyncExecutor) {
       const run = runHere(task, args, timeout, progress, data.task)
       const { ran } = run
-      if (ran !== undefined) {
-        this.#here.add(ran)
-        void ran.then(
-          () => this.#here.delete(ran),
-          () => this.#here.delete(ran),
-        )
-      }
+      const forget = (): boolean => this.#here.delete(ran)
+      this.#here.add(ran)
+      void ran.then(forget, forget)
       return run
     }
     if (data.mode === 'call') {
@@ -541,7 +541,7 @@ function runHere(
   timeout: number | undefined,
   progress: ProgressSender,
   wire: string,
-): LocalRun {
+): HereRun {
   const token = new CancelToken()
   let stopWith!: (error: unknown) => void
   const stopped = new Promise<never>((_, reject) => (stopWith = reject))
